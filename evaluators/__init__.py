@@ -1,0 +1,1 @@
+"""Evaluator plugins, their Celery tasks (queue `eval`), results and badges."""

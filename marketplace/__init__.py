@@ -1,0 +1,1 @@
+"""The human-facing web: catalog, model pages, publisher portal."""

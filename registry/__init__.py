@@ -1,0 +1,1 @@
+"""The registry: the source of truth for publishers, repositories, versions, blobs and access."""

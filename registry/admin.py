@@ -1,0 +1,196 @@
+"""Admin for moderators: everything browsable; published versions and their files read-only."""
+
+from django.contrib import admin
+from django.utils.html import format_html
+
+from registry import models
+
+
+class MembershipInline(admin.TabularInline):
+    model = models.Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(models.Publisher)
+class PublisherAdmin(admin.ModelAdmin):
+    list_display = ["slug", "display_name", "kind", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["slug", "display_name"]
+    inlines = [MembershipInline]
+
+
+class RefInline(admin.TabularInline):
+    model = models.Ref
+    extra = 0
+    fields = ["name", "kind", "version", "updated_at"]
+    readonly_fields = ["updated_at"]
+    raw_id_fields = ["version"]
+
+
+@admin.register(models.ModelRepository)
+class ModelRepositoryAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "industry",
+        "task",
+        "license",
+        "visibility",
+        "gating",
+        "downloads",
+        "updated_at",
+    ]
+    list_filter = ["industry", "visibility", "gating", "license"]
+    search_fields = ["name", "namespace__slug", "description"]
+    list_select_related = ["namespace"]
+    inlines = [RefInline]
+
+
+class VersionFileInline(admin.TabularInline):
+    model = models.VersionFile
+    extra = 0
+    fields = ["path", "size", "sha256", "is_lfs", "downloads"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ModelCardInline(admin.StackedInline):
+    model = models.ModelCard
+    extra = 0
+    readonly_fields = ["metadata", "body"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ComplianceInline(admin.StackedInline):
+    model = models.ComplianceRecord
+    extra = 0
+    can_delete = False
+
+
+@admin.register(models.Version)
+class VersionAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "status",
+        "short_commit",
+        "total_size",
+        "parameter_count",
+        "is_yanked",
+        "created_at",
+    ]
+    list_filter = ["status", "is_yanked", "repository__industry"]
+    search_fields = ["commit_id", "repository__name", "repository__namespace__slug", "message"]
+    list_select_related = ["repository__namespace"]
+    raw_id_fields = ["repository", "parent", "author"]
+    inlines = [VersionFileInline, ModelCardInline, ComplianceInline]
+
+    @admin.display(description="commit")
+    def short_commit(self, obj):
+        return obj.commit_id[:12] if obj.commit_id else "—"
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_published:  # invariant 1: only the yank flag may change
+            mutable = models.Version.MUTABLE_AFTER_PUBLISH - {"downloads"}
+            return [f.name for f in obj._meta.concrete_fields if f.attname not in mutable]
+        return ["commit_id", "status", "published_at"]
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None and obj.is_published else [VersionFileInline, ModelCardInline]
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or not obj.is_published
+
+
+@admin.register(models.VersionFile)
+class VersionFileAdmin(admin.ModelAdmin):
+    list_display = ["path", "version", "size", "is_lfs", "downloads"]
+    search_fields = ["path", "sha256"]
+    raw_id_fields = ["version", "blob"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.version.is_published:
+            return [f.name for f in obj._meta.concrete_fields]
+        return []
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or not obj.version.is_published
+
+
+@admin.register(models.Blob)
+class BlobAdmin(admin.ModelAdmin):
+    list_display = ["sha256", "size", "verified_at", "created_at"]
+    search_fields = ["sha256"]
+    readonly_fields = ["sha256", "size", "storage_key", "git_sha1", "created_at", "verified_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(models.SafetensorsInfo)
+class SafetensorsInfoAdmin(admin.ModelAdmin):
+    list_display = ["file", "tensor_count", "parameter_count"]
+    readonly_fields = [
+        "file",
+        "header_size",
+        "tensor_count",
+        "parameter_count",
+        "parameters_by_dtype",
+        "metadata",
+    ]
+
+
+@admin.register(models.ModelCard)
+class ModelCardAdmin(admin.ModelAdmin):
+    list_display = ["version"]
+    readonly_fields = ["version", "metadata", "body"]
+
+
+@admin.register(models.ComplianceRecord)
+class ComplianceRecordAdmin(admin.ModelAdmin):
+    list_display = ["version", "eu_ai_act_risk", "contains_phi", "contains_pii"]
+    raw_id_fields = ["version"]
+
+
+@admin.register(models.ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["prefix", "user", "name", "scope", "expires_at", "revoked_at", "last_used_at"]
+    list_filter = ["scope"]
+    search_fields = ["user__username", "name", "prefix"]
+    readonly_fields = ["prefix", "token_hash", "created_at", "last_used_at"]
+
+    def has_add_permission(self, request):
+        return False  # tokens are created by `create_token` or the portal, which show the value once
+
+
+@admin.register(models.AccessGrant)
+class AccessGrantAdmin(admin.ModelAdmin):
+    list_display = ["repository", "user", "status", "created_at", "decided_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["repository", "user", "decided_by"]
+
+
+@admin.register(models.AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "action", "actor", "repository", "target"]
+    list_filter = ["action"]
+    search_fields = ["action", "repository__name"]
+
+    @admin.display(description="version")
+    def target(self, obj):
+        return format_html("<code>{}</code>", obj.version) if obj.version_id else "—"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,81 @@
+"""Model repositories (`namespace/name`) and the queryset that decides who sees them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import models
+
+from .publishers import Publisher, name_validator
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+
+class Industry(models.TextChoices):
+    RETAIL = "retail", "Retail"
+    FINANCE = "finance", "Finance"
+    HEALTHCARE = "healthcare", "Healthcare"
+    GENERAL = "general", "General"
+
+
+class RepositoryQuerySet(models.QuerySet["ModelRepository"]):
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser | None) -> RepositoryQuerySet:
+        """Public repositories, plus private ones of the user's publishers. Gating is not
+        visibility: a gated repository is listed, its files answer 403 until access is granted."""
+        public = models.Q(visibility=ModelRepository.Visibility.PUBLIC)
+        if user is None or not user.is_authenticated:
+            return self.filter(public)
+        if user.is_superuser:
+            return self.all()
+        return self.filter(public | models.Q(namespace__memberships__user=user)).distinct()
+
+
+class ModelRepository(models.Model):
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", "Public"
+        PRIVATE = "private", "Private"
+
+    class Gating(models.TextChoices):
+        NONE = "none", "Not gated"
+        AUTOMATIC = "auto", "Gated, automatic approval"
+        MANUAL = "manual", "Gated, manual approval"
+
+    namespace = models.ForeignKey(Publisher, on_delete=models.PROTECT, related_name="repositories")
+    name = models.CharField(max_length=96, validators=[name_validator])
+    industry = models.CharField(max_length=32, choices=Industry.choices, default=Industry.GENERAL)
+    task = models.CharField(max_length=64, blank=True, help_text="Hub pipeline tag, e.g. text-generation.")
+    tags = models.JSONField(default=list, blank=True)
+    license = models.CharField(max_length=64, blank=True, help_text="SPDX id or a known model license.")
+    description = models.TextField(blank=True)
+    visibility = models.CharField(max_length=8, choices=Visibility.choices, default=Visibility.PUBLIC)
+    gating = models.CharField(max_length=8, choices=Gating.choices, default=Gating.NONE)
+    gating_terms = models.TextField(blank=True, help_text="License terms a user accepts for access.")
+    downloads = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RepositoryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["namespace__slug", "name"]
+        verbose_name_plural = "model repositories"
+        constraints = [
+            models.UniqueConstraint(fields=["namespace", "name"], name="unique_repository_id"),
+        ]
+        indexes = [models.Index(fields=["industry", "-updated_at"]), models.Index(fields=["-downloads"])]
+
+    def __str__(self) -> str:
+        return self.repo_id
+
+    @property
+    def repo_id(self) -> str:
+        return f"{self.namespace.slug}/{self.name}"
+
+    @property
+    def is_private(self) -> bool:
+        return self.visibility == self.Visibility.PRIVATE
+
+    @property
+    def is_gated(self) -> bool:
+        return self.gating != self.Gating.NONE

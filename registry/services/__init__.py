@@ -1,0 +1,1 @@
+"""Business rules: typed, keyword-only functions that own their transactions."""
