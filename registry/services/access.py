@@ -1,0 +1,123 @@
+"""The one gate for reading a repository: private is 404, gated is 403 until access is granted.
+
+Every page and API that reads a repository, its files or its metadata goes through here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import transaction
+from django.utils import timezone
+
+from registry.errors import PermissionDenied, RepositoryGated, RepositoryNotFound
+from registry.models import AccessGrant, AuditEvent, Membership, ModelRepository
+
+User = AbstractBaseUser | AnonymousUser | None
+
+WRITE_ROLES = (Membership.Role.OWNER, Membership.Role.MAINTAINER)
+
+
+def role_of(user: User, repository: ModelRepository) -> str | None:
+    if user is None or not user.is_authenticated:
+        return None
+    if user.is_superuser:
+        return Membership.Role.OWNER
+    return (
+        Membership.objects.filter(publisher_id=repository.namespace_id, user=user)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def access_repository(*, repository_id: str, user: User, files: bool = False) -> ModelRepository:
+    """The repository `namespace/name` if `user` may see it.
+
+    Raises RepositoryNotFound when it does not exist or is private to others (the two are
+    indistinguishable on purpose), and RepositoryGated when `files` are asked for on a gated
+    repository without an approved grant. Metadata of gated repositories stays readable.
+    """
+    namespace, _, name = repository_id.partition("/")
+    repository = (
+        ModelRepository.objects.visible_to(user)
+        .select_related("namespace")
+        .filter(namespace__slug=namespace, name=name)
+        .first()
+    )
+    if repository is None:
+        raise RepositoryNotFound(f"Repository {repository_id} not found, or you do not have access to it.")
+    if files and repository.is_gated and not has_gated_access(user, repository):
+        raise RepositoryGated(
+            f"Access to {repository_id} is restricted: you must accept its license terms"
+            + (
+                " and be approved by the publisher"
+                if repository.gating == ModelRepository.Gating.MANUAL
+                else ""
+            )
+            + " before downloading its files. Visit the model page to request access."
+        )
+    return repository
+
+
+def has_gated_access(user: User, repository: ModelRepository) -> bool:
+    if not repository.is_gated:
+        return True
+    if user is None or not user.is_authenticated:
+        return False
+    if role_of(user, repository) is not None:
+        return True
+    return AccessGrant.objects.filter(
+        repository=repository, user=user, status=AccessGrant.Status.APPROVED
+    ).exists()
+
+
+def require_write(*, repository: ModelRepository, user: User) -> None:
+    if role_of(user, repository) not in WRITE_ROLES:
+        raise PermissionDenied(
+            f"You need the owner or maintainer role in {repository.namespace.slug} to change "
+            f"{repository.repo_id}."
+        )
+
+
+def terms_digest(repository: ModelRepository) -> str:
+    return hashlib.sha256(repository.gating_terms.encode()).hexdigest()
+
+
+@transaction.atomic
+def request_access(
+    *, repository: ModelRepository, user: AbstractBaseUser, answers: dict[str, str]
+) -> AccessGrant:
+    """Accept the current terms. Automatic gating approves at once; manual gating queues the request."""
+    if not repository.is_gated:
+        raise PermissionDenied(f"{repository.repo_id} is not gated; no access request is needed.")
+    automatic = repository.gating == ModelRepository.Gating.AUTOMATIC
+    grant, _ = AccessGrant.objects.update_or_create(
+        repository=repository,
+        user=user,
+        defaults={
+            "terms_digest": terms_digest(repository),
+            "answers": answers,
+            "status": AccessGrant.Status.APPROVED if automatic else AccessGrant.Status.PENDING,
+            "decided_at": timezone.now() if automatic else None,
+            "decided_by": None,
+        },
+    )
+    AuditEvent.record("access.requested", actor=user, repository=repository, status=grant.status)
+    return grant
+
+
+@transaction.atomic
+def decide_access(*, grant: AccessGrant, approve: bool, actor: AbstractBaseUser) -> AccessGrant:
+    require_write(repository=grant.repository, user=actor)
+    grant.status = AccessGrant.Status.APPROVED if approve else AccessGrant.Status.REJECTED
+    grant.decided_at, grant.decided_by = timezone.now(), actor
+    grant.save(update_fields=["status", "decided_at", "decided_by"])
+    AuditEvent.record(
+        "access.decided",
+        actor=actor,
+        repository=grant.repository,
+        status=grant.status,
+        user=grant.user.get_username(),
+    )
+    return grant
