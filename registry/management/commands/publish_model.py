@@ -1,13 +1,12 @@
 """`publish_model PATH --repo NAMESPACE/NAME`: publish a local folder through the ingest pipeline."""
 
-from contextlib import contextmanager
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
 from registry.errors import RegistryError
+from registry.management.progress import byte_progress
 from registry.models import ModelRepository
 from registry.models.repositories import Industry
 from registry.services import folders, repositories
@@ -40,7 +39,7 @@ class Command(BaseCommand):
                 actor=actor,
                 message=opts["message"],
                 branch=opts["branch"],
-                progress=self._progress_factory(disable=opts["no_progress"]),
+                progress=byte_progress(stream=self.stderr._out, disable=opts["no_progress"]),
             )
             if opts["revision_tag"]:
                 repositories.create_tag(
@@ -92,20 +91,3 @@ class Command(BaseCommand):
             visibility=visibility,
             gating=gating,
         )
-
-    def _progress_factory(self, *, disable: bool):
-        @contextmanager
-        def progress(description: str, total: int):
-            with tqdm(
-                total=total,
-                desc=description[-40:],
-                unit="B",
-                unit_scale=True,
-                unit_divisor=1024,
-                leave=False,
-                disable=disable,
-                file=self.stderr._out,
-            ) as bar:
-                yield bar.update
-
-        return progress
