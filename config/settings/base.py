@@ -27,6 +27,7 @@ def env_int(name: str, default: int) -> int:
 SECRET_KEY = env("DJANGO_SECRET_KEY", "insecure-embedded-default-change-me")
 DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = [h.strip() for h in (env("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost") or "").split(",")]
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in (env("DJANGO_CSRF_TRUSTED_ORIGINS", "") or "").split(",") if o.strip()]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -114,8 +115,9 @@ S3_ENDPOINT_URL = env("S3_ENDPOINT_URL", f"http://127.0.0.1:{S3_PORT}")
 # internal one when the server reaches S3 by a private name (compose, Kubernetes).
 S3_PUBLIC_ENDPOINT_URL = env("S3_PUBLIC_ENDPOINT_URL", S3_ENDPOINT_URL)
 S3_BUCKET = env("S3_BUCKET", "registry")
-S3_ACCESS_KEY_ID = env("S3_ACCESS_KEY_ID", "registry-dev-access")
-S3_SECRET_ACCESS_KEY = env("S3_SECRET_ACCESS_KEY", "registry-dev-secret-change-me")
+# Dev credentials only for the embedded server; elsewhere unset means boto3's own chain (IAM roles).
+S3_ACCESS_KEY_ID = env("S3_ACCESS_KEY_ID", "registry-dev-access" if S3_EMBEDDED else None)
+S3_SECRET_ACCESS_KEY = env("S3_SECRET_ACCESS_KEY", "registry-dev-secret-change-me" if S3_EMBEDDED else None)
 S3_REGION = env("S3_REGION", "us-east-1")
 S3_ADDRESSING_STYLE = env("S3_ADDRESSING_STYLE", "path")
 S3_PRESIGN_TTL = env_int("S3_PRESIGN_TTL", 300)
