@@ -67,19 +67,17 @@ def publish_folder(
     )
     total = sum(f.size for f in listing)
     try:
-        with progress(f"upload {len(listing)} files", 2 * total) as overall:
+        with progress(f"upload {len(listing)} files", total) as overall:
             for item in listing:
-                with progress(item.path, 2 * item.size) as step:
+                with progress(item.path, item.size) as step:
 
                     def both(n: int, step=step) -> None:
                         step(n)
                         overall(n)
 
-                    staged = ingest.stage_local_file(
+                    ingest.stage_local_file(
                         draft=draft, path=item.path, local_path=item.local_path, progress=both
                     )
-                    if staged.reused:  # deduplicated: no upload pass to report
-                        both(item.size)
         with progress("verify from storage", total) as verifying:
             return ingest.ingest(version=draft, actor=actor, progress=verifying)
     except RegistryError as exc:

@@ -215,6 +215,8 @@ def _verify_blob(file: VersionFile, progress: Progress | None) -> None:
     if blob.is_verified:
         if not files.is_weights(file.path):
             files.check_content_head(file.path, store.read_range(blob.storage_key, 0, 16))
+        if progress is not None:
+            progress(blob.size)
         return
     info = store.head(blob.storage_key)
     if info is None:

@@ -52,7 +52,8 @@ def test_publish_model_refusal_is_a_clear_command_error(model_folder):
         run("publish_model", str(model_folder), "--repo", "acme/bad", "--no-progress")
 
 
-def test_publish_model_progress_bars_go_to_stderr(model_folder):
+def test_publish_model_progress_bars_go_to_stderr(model_folder, monkeypatch):
+    monkeypatch.setattr("registry.management.progress.MIN_BAR_BYTES", 0)  # bars even for tiny files
     err = io.StringIO()
     call_command("publish_model", str(model_folder), "--repo", "acme/bars", stdout=io.StringIO(), stderr=err)
     assert "verify from storage" in err.getvalue() and "model.safetensors" in err.getvalue()
