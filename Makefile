@@ -8,7 +8,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: help run test lint fmt check-migrations bench-publish clean
+.PHONY: help run test lint fmt check-migrations bench-publish bench-pull bench-list bench-catalog clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -28,6 +28,8 @@ run: $(VENV)/.installed-run ## install into .venv, then run everything on http:/
 	PORT=$(PORT) $(PY) manage.py run_local
 
 test: $(VENV)/.installed-test ## install, then run the whole test suite (PostgreSQL, SeaweedFS, Redis)
+	@# Browser tests drive Debian's Chromium (never `playwright install`, which downloads browsers).
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends --no-upgrade chromium)
 	@if (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then export DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)}; \
 	else echo "!!! PostgreSQL is not answering on 127.0.0.1:5432: falling back to SQLite (fails when CI=true)"; fi; \
 	if (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then export CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_REDIS_URL)}; fi; \
@@ -46,6 +48,17 @@ check-migrations: $(VENV)/.installed-run ## fail when models and migrations disa
 
 bench-publish: $(VENV)/.installed-test ## publish 1 GiB through publish_model vs raw boto3 + sha256
 	$(PY) benchmarks/publish_1gib.py
+
+bench-pull: $(VENV)/.installed-test ## pull 1 GiB with snapshot_download through the server vs boto3 direct
+	$(PY) benchmarks/pull_1gib.py
+
+bench-list: $(VENV)/.installed-test ## model listing and search under load (10,000 models, wrk, PostgreSQL)
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends --no-upgrade wrk)
+	$(PY) benchmarks/list_search_load.py --database-url $(TEST_DATABASE_URL)
+
+bench-catalog: $(VENV)/.installed-test ## web catalog and model page under load (10,000 models, wrk, PostgreSQL)
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends --no-upgrade wrk)
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) benchmarks/catalog_load.py
 
 clean: ## remove the local data (database, S3 objects, logs); keeps .venv
 	rm -rf .local

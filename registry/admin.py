@@ -194,3 +194,6 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+from registry.signing import admin as signing_admin  # noqa: E402, F401 - registers key and signature admins

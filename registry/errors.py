@@ -79,8 +79,34 @@ class DigestMismatch(IngestError):
     code = "DigestMismatch"
 
 
+class LicenseRefused(IngestError):
+    """A public version whose card declares no license, or one the registry does not know."""
+
+    code = "LicenseRefused"
+
+
 class StorageUnavailable(RegistryError):
     """The object store did not answer; retryable."""
 
     status = 503
     code = "StorageUnavailable"
+
+
+class InvalidPublisherSignature(IngestError):
+    """An uploaded `model.sig` that does not verify against the publisher's registered keys."""
+
+    code = "InvalidPublisherSignature"
+
+
+class SigningUnavailable(IngestError):
+    """The registry could not sign (no usable key): the draft waits, unpublished; not the client's fault."""
+
+    status = 503
+    code = "SigningUnavailable"
+
+
+class VersionCompromised(RegistryError):
+    """A stored file no longer matches the digest it was published with; its pulls are blocked."""
+
+    status = 410
+    code = "VersionCompromised"

@@ -9,4 +9,5 @@ pytest_plugins = [
     "tests.fixtures.s3",
     "tests.fixtures.celery",
     "tests.fixtures.models",
+    "tests.fixtures.signing",
 ]

@@ -74,6 +74,18 @@ TEMPLATES = [
             ],
         },
     },
+    # The marketplace pages (marketplace/jinja2/): about a quarter of the Django engine's CPU per page.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "environment": "marketplace.jinja.environment",
+            "context_processors": [
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
 ]
 
 DATABASES = {
@@ -104,7 +116,11 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True  # serve app static files without collectstatic in the embedded run
 
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+# Catalog facet counts are cached this many seconds per filter combination (0: counted live on every
+# request); the listing rows themselves are always live (marketplace/selectors/catalog.py).
+MARKETPLACE_FACET_CACHE_SECONDS = env_int("MARKETPLACE_FACET_CACHE_SECONDS", 30)
 
 # --- object storage (S3-compatible) ---------------------------------------------------------
 # Unset S3_ENDPOINT_URL means the embedded SeaweedFS that `make run` starts on S3_PORT.
@@ -159,10 +175,54 @@ REGISTRY_MAX_FILES_PER_VERSION = env_int("REGISTRY_MAX_FILES_PER_VERSION", 2000)
 REGISTRY_LFS_THRESHOLD = env_int("REGISTRY_LFS_THRESHOLD", 10 << 20)
 # Celery task names enqueued (with the version id) once a version is published: the seam
 # where evaluation, webhooks and the like plug in.
-REGISTRY_POST_PUBLISH_TASKS: list[str] = []
+REGISTRY_POST_PUBLISH_TASKS: list[str] = ["evaluators.tasks.evaluate_version"]
+# Uploads (registry/services/uploads.py): presigned multipart part size (S3 minimum 5 MiB), files
+# below REGISTRY_INLINE_UPLOAD_THRESHOLD travel inline in the Hub commit ("regular": works with Xet
+# installed), bytes per organisation (0: unlimited), uploads per user per minute, and the age at which
+# unfinished multipart uploads are aborted by the beat task.
+REGISTRY_UPLOAD_PART_SIZE = env_int("REGISTRY_UPLOAD_PART_SIZE", 64 << 20)
+REGISTRY_INLINE_UPLOAD_THRESHOLD = env_int("REGISTRY_INLINE_UPLOAD_THRESHOLD", 10 << 20)
+REGISTRY_PUBLISHER_QUOTA = env_int("REGISTRY_PUBLISHER_QUOTA", 500 << 30)
+REGISTRY_UPLOAD_RATE_PER_MINUTE = env_int("REGISTRY_UPLOAD_RATE_PER_MINUTE", 600)
+REGISTRY_UPLOAD_SESSION_TTL = env_int("REGISTRY_UPLOAD_SESSION_TTL", 24 * 3600)
+
+# --- signing and integrity (registry/services/signing.py, scrub.py; docs/signing.md) ----------
+# The registry's ECDSA P-256 private key (PEM). Unset: created on first use in the data folder.
+REGISTRY_SIGNING_KEY_PATH = Path(
+    env("REGISTRY_SIGNING_KEY_PATH", str(DATA_DIR / "signing" / "registry-signing-key.pem"))
+)
+# One machine shares one data folder; processes on several machines must share one configured key.
+REGISTRY_SIGNING_KEY_AUTOCREATE = env_bool(
+    "REGISTRY_SIGNING_KEY_AUTOCREATE",
+    env("REGISTRY_SIGNING_KEY_PATH") is None and env("REGISTRY_SIGNING_KEY_PEM") is None,
+)
+REGISTRY_SIGNING_KEY_PASSWORD = env("REGISTRY_SIGNING_KEY_PASSWORD")  # for an encrypted PEM
+REGISTRY_SIGNING_KEY_PEM = env("REGISTRY_SIGNING_KEY_PEM")  # the key itself (a secret env var): wins
+# The scrub re-hashes the least recently checked blobs, at most this many bytes per second and
+# per run (0: no limit), every REGISTRY_SCRUB_INTERVAL seconds (Celery beat).
+REGISTRY_SCRUB_BYTES_PER_SECOND = env_int("REGISTRY_SCRUB_BYTES_PER_SECOND", 64 << 20)
+REGISTRY_SCRUB_MAX_BYTES_PER_RUN = env_int("REGISTRY_SCRUB_MAX_BYTES_PER_RUN", 50 << 30)
+REGISTRY_SCRUB_INTERVAL = env_int("REGISTRY_SCRUB_INTERVAL", 6 * 3600)
+# Also told when a stored file fails its integrity check (publishers' owners always are).
+REGISTRY_SECURITY_EMAILS = [
+    e.strip() for e in (env("REGISTRY_SECURITY_EMAILS", "") or "").split(",") if e.strip()
+]
+CELERY_BEAT_SCHEDULE = {
+    "scrub-blobs": {"task": "registry.tasks.scrub_blobs_task", "schedule": REGISTRY_SCRUB_INTERVAL},
+    "abort-abandoned-uploads": {"task": "registry.tasks.abort_abandoned_uploads_task", "schedule": 3600},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+# API v1 request rates ("600/minute"; "off" = unlimited), per client IP and per user
+# (registry/api/throttling.py). Counted in the default cache: per process unless it is shared.
+REGISTRY_API_THROTTLE_RATES = {
+    scope: None if rate.strip().lower() in {"off", "none", "0"} else rate
+    for scope, rate in (
+        ("anon", env("API_THROTTLE_ANON", "1200/minute") or ""),
+        ("user", env("API_THROTTLE_USER", "6000/minute") or ""),
+    )
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SLM Registry API",

@@ -26,7 +26,9 @@ class Version(models.Model):
         FAILED = "failed", "Failed"
 
     # Fields that may still change after publication; everything else is frozen.
-    MUTABLE_AFTER_PUBLISH = frozenset({"is_yanked", "yank_reason", "downloads"})
+    MUTABLE_AFTER_PUBLISH = frozenset(
+        {"is_yanked", "yank_reason", "downloads", "compromised_at", "compromise_reason"}
+    )
 
     repository = models.ForeignKey(ModelRepository, on_delete=models.CASCADE, related_name="versions")
     commit_id = models.CharField(max_length=40, unique=True, null=True, blank=True)
@@ -47,6 +49,13 @@ class Version(models.Model):
     downloads = models.PositiveBigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Signing (registry/services/signing.py): the publisher key whose signature verified at upload.
+    publisher_key = models.ForeignKey(
+        "registry.PublisherKey", null=True, blank=True, on_delete=models.PROTECT, related_name="versions"
+    )
+    # Set by the integrity scrub when a stored blob no longer matches its digest; blocks pulls.
+    compromised_at = models.DateTimeField(null=True, blank=True)
+    compromise_reason = models.TextField(blank=True)
 
     objects = VersionQuerySet.as_manager()
 
@@ -91,6 +100,15 @@ class Version(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+    @property
+    def is_compromised(self) -> bool:
+        """A stored file no longer matches its published digest: pulls must be refused."""
+        return self.compromised_at is not None
+
+    @property
+    def is_signed_by_publisher(self) -> bool:
+        return self.publisher_key_id is not None
 
 
 class Ref(models.Model):

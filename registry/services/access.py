@@ -11,8 +11,8 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 
-from registry.errors import PermissionDenied, RepositoryGated, RepositoryNotFound
-from registry.models import AccessGrant, AuditEvent, Membership, ModelRepository
+from registry.errors import PermissionDenied, RepositoryGated, RepositoryNotFound, VersionCompromised
+from registry.models import AccessGrant, AuditEvent, Membership, ModelRepository, Version
 
 User = AbstractBaseUser | AnonymousUser | None
 
@@ -58,6 +58,20 @@ def access_repository(*, repository_id: str, user: User, files: bool = False) ->
             + " before downloading its files. Visit the model page to request access."
         )
     return repository
+
+
+def require_intact(*, version: Version) -> None:
+    """Refuse a pull of a version whose stored bytes failed the integrity scrub (410, named reason).
+
+    Call it wherever a version's files (or presigned URLs to them) are served; its metadata,
+    model page and signatures stay readable so that users can see what happened.
+    """
+    if version.is_compromised:
+        raise VersionCompromised(
+            f"Revision {version.commit_id} of {version.repository.repo_id} is blocked: a stored file no "
+            f"longer matches the digest it was published with ({version.compromise_reason}). Its files "
+            "are not served; use another revision. The publisher has been notified."
+        )
 
 
 def has_gated_access(user: User, repository: ModelRepository) -> bool:

@@ -206,6 +206,9 @@ def _verify(version: Version, progress: Progress | None) -> None:
 
     card_file = next((f for f in version_files if f.path == "README.md"), None)
     card = cards.parse_card(_read_all(card_file)) if card_file else None
+    from registry.services import compliance  # a local import, like the signing hook below
+
+    compliance.check_draft(version=version, card=card)  # refuses a public version without a known license
     _record_metadata(version, version_files, summaries, card)
 
 
@@ -354,6 +357,9 @@ def publish_version(*, version: Version, actor: AbstractBaseUser | None) -> Vers
         return version
     if version.status != Version.Status.VERIFYING:
         raise IngestError(f"version {version.pk} is {version.status}; only a verified version is published")
+    from registry.services import signing  # builds on this module
+
+    signing.require_signature(version)  # published only once signed (the signature names the commit)
     repository = ModelRepository.objects.select_for_update().get(pk=version.repository_id)
     head = (
         Ref.objects.filter(repository=repository, name=version.target_branch)
@@ -362,7 +368,7 @@ def publish_version(*, version: Version, actor: AbstractBaseUser | None) -> Vers
     )
     parent = head.version if head else None
     version.parent = parent
-    version.commit_id = _commit_id(version, parent)
+    version.commit_id = version.commit_id or _commit_id(version, parent)  # chosen when it was signed
     version.status = Version.Status.PUBLISHED
     version.published_at = timezone.now()
     version.save()
@@ -390,6 +396,9 @@ def _enqueue_post_publish(version: Version) -> None:
 
 
 def ingest(*, version: Version, actor: AbstractBaseUser | None, progress: Progress | None = None) -> Version:
-    """Verify then publish: the whole pipeline for a draft whose files are stored."""
+    """Verify, sign, then publish: the whole pipeline for a draft whose files are stored."""
+    from registry.services import signing  # builds on this module
+
     verify_version(version=version, progress=progress)
+    signing.sign_version(version=version)
     return publish_version(version=version, actor=actor)

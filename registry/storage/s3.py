@@ -190,3 +190,43 @@ class S3BlobStore:
 
     def delete(self, key: str) -> None:
         self._call(self._client.delete_object, Bucket=self.bucket, Key=key)
+
+    # --- direct uploads (issue 5: registry/services/uploads.py) ---
+
+    def presign_put(self, key: str, *, ttl: int = 3600) -> str:
+        """A single presigned PUT; no Content-Type or checksum is signed, so any client can use it."""
+        params = {"Bucket": self.bucket, "Key": key}
+        return self._public.generate_presigned_url("put_object", Params=params, ExpiresIn=ttl)
+
+    def list_parts(self, key: str, upload_id: str) -> list[tuple[int, str, int]]:
+        """(part number, ETag, size) of the parts already stored; [] when the upload is gone."""
+        parts: list[tuple[int, str, int]] = []
+        marker = 0
+        while True:
+            try:
+                answer = self._call(
+                    self._client.list_parts,
+                    Bucket=self.bucket,
+                    Key=key,
+                    UploadId=upload_id,
+                    PartNumberMarker=marker,
+                )
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") in _MISSING | {"NoSuchUpload"}:
+                    return []
+                raise
+            parts += [(p["PartNumber"], p["ETag"], p["Size"]) for p in answer.get("Parts", [])]
+            if not answer.get("IsTruncated"):
+                return parts
+            marker = answer["NextPartNumberMarker"]
+
+    def allow_browser_uploads(self, origins: Sequence[str]) -> None:
+        """Bucket CORS for the portal's direct uploads: PUT from these origins, ETag readable."""
+        rule = {
+            "AllowedOrigins": list(origins),
+            "AllowedMethods": ["PUT", "GET", "HEAD"],
+            "AllowedHeaders": ["*"],
+            "ExposeHeaders": ["ETag"],
+            "MaxAgeSeconds": 3600,
+        }
+        self._call(self._client.put_bucket_cors, Bucket=self.bucket, CORSConfiguration={"CORSRules": [rule]})

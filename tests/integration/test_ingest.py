@@ -71,10 +71,13 @@ def test_blob_stored_once_across_versions_and_repositories(model_folder, store):
     before = stored_keys(store)
     (model_folder / "README.md").write_text("---\nlicense: mit\n---\n# changed card\n")
     second = publish(model_folder, "acme/one")
-    assert len(stored_keys(store) - before) == 1  # only the new card
+    # Only the new card, and the new version's own signature (model.sig names its commit).
+    new_card = second.files.get(path="README.md").blob.storage_key
+    assert stored_keys(store) - before == {new_card, second.files.get(path="model.sig").blob.storage_key}
     before = stored_keys(store)
     other = publish(model_folder, "globex/two")
-    assert stored_keys(store) == before  # a new repository with the same files stores nothing new
+    # A new repository with the same files stores nothing new but its signature.
+    assert stored_keys(store) - before == {other.files.get(path="model.sig").blob.storage_key}
     weights_sha = first.files.get(path="model.safetensors").sha256
     assert second.parent == first and second.commit_id != first.commit_id
     assert VersionFile.objects.filter(sha256=weights_sha).count() == 3

@@ -43,6 +43,8 @@ class Command(BaseCommand):
             self._start_storage()
             call_command("migrate", interactive=False, verbosity=0)
             get_store().ensure_bucket()
+            # The portal uploads from the browser straight to the bucket: allow the site's origins.
+            get_store().allow_browser_uploads([f"http://127.0.0.1:{port}", f"http://localhost:{port}"])
             password = self._ensure_admin()
             if not skip_demo:
                 call_command("seed_demo", stdout=self.stdout)

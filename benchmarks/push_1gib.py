@@ -1,0 +1,221 @@
+"""Push a 1 GiB safetensors model with the official `huggingface_hub` client and compare with raw boto3.
+
+One run, against a fresh embedded SeaweedFS and a gunicorn server of this project:
+  - the time of `HfApi.upload_folder` with HF_HUB_DISABLE_XET=1 (client sha256, preupload, LFS
+    batch, presigned multipart PUTs straight to S3, completion, then the commit, which re-hashes
+    the stored bytes, validates, signs and publishes before it answers),
+  - the time of one raw boto3 multipart upload of the same bytes (64 MiB parts, 4 in flight),
+  - their ratio (target <= 1.3) and the web server's peak RSS (all gunicorn processes; flat:
+    the bytes never pass through Django).
+
+    .venv/bin/python benchmarks/push_1gib.py [--size-mib 1024] [--rounds 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import boto3
+import psutil
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.publish_1gib import write_model  # noqa: E402
+from registry.storage.seaweed import SeaweedServer, free_ports  # noqa: E402
+
+ACCESS, SECRET, BUCKET = "bench-access", "bench-secret-key", "registry-bench"
+PART = 64 << 20
+
+PUSH = """
+import sys, time
+from huggingface_hub import HfApi
+api = HfApi(endpoint=sys.argv[1], token=sys.argv[2])
+api.create_repo(sys.argv[3], exist_ok=True)
+start = time.perf_counter()
+info = api.upload_folder(folder_path=sys.argv[4], repo_id=sys.argv[3])
+print(f"{time.perf_counter() - start:.3f} {info.oid}")
+"""
+
+
+def raw_upload(endpoint: str, path: Path, key: str) -> float:
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id=ACCESS,
+        aws_secret_access_key=SECRET,
+        region_name="us-east-1",
+        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
+    )
+    start = time.perf_counter()
+    client.upload_file(
+        str(path),
+        BUCKET,
+        key,
+        Config=TransferConfig(multipart_threshold=PART, multipart_chunksize=PART, max_concurrency=4),
+    )
+    return time.perf_counter() - start
+
+
+class PeakRss:
+    """Peak summed RSS of a process and its children, sampled every 20 ms."""
+
+    def __init__(self, pid: int):
+        self.root = psutil.Process(pid)
+        self.peak = 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._done.is_set():
+            try:
+                procs = [self.root, *self.root.children(recursive=True)]
+                self.peak = max(self.peak, sum(p.memory_info().rss for p in procs))
+            except psutil.Error:
+                pass
+            time.sleep(0.02)
+
+    def reset(self) -> None:
+        self.peak = 0
+
+    def stop(self) -> float:
+        self._done.set()
+        self._thread.join()
+        return self.peak / 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--size-mib", type=int, default=1024)
+    parser.add_argument("--rounds", type=int, default=1)
+    args = parser.parse_args()
+    size = args.size_mib << 20
+
+    with tempfile.TemporaryDirectory(prefix="bench-push-") as tmp:
+        tmp_path = Path(tmp)
+        server = SeaweedServer(
+            tmp_path / "s3", s3_port=free_ports(1)[0], access_key=ACCESS, secret_key=SECRET, bucket=BUCKET
+        )
+        server.start()
+        (web_port,) = free_ports(1)
+        endpoint = f"http://127.0.0.1:{web_port}"
+        env = dict(
+            os.environ,
+            DJANGO_SETTINGS_MODULE="config.settings.local",
+            REGISTRY_DATA_DIR=str(tmp_path),
+            DATABASE_URL=f"sqlite:///{tmp_path / 'bench.sqlite3'}",
+            S3_ENDPOINT_URL=server.endpoint,
+            S3_BUCKET=BUCKET,
+            S3_ACCESS_KEY_ID=ACCESS,
+            S3_SECRET_ACCESS_KEY=SECRET,
+            DJANGO_DEBUG="false",
+            REGISTRY_UPLOAD_PART_SIZE=str(PART),
+            DJANGO_SUPERUSER_USERNAME="bench",
+            DJANGO_SUPERUSER_EMAIL="bench@example.com",
+            DJANGO_SUPERUSER_PASSWORD="bench-password-1",  # noqa: S106 - a throwaway benchmark user
+        )
+        for folder in ("queue", "control"):  # the embedded broker's folders (post-publish tasks queue there)
+            (tmp_path / "broker" / folder).mkdir(parents=True)
+        web = None
+        try:
+            manage = [sys.executable, "manage.py"]
+            subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
+            subprocess.run([*manage, "createsuperuser", "--noinput"], cwd=ROOT, env=env, check=True)
+            token = subprocess.run(
+                [*manage, "create_token", "bench", "--scope", "write"],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout.split()[-1]
+            gunicorn = str(Path(sys.executable).parent / "gunicorn")
+            web = subprocess.Popen(
+                [
+                    gunicorn,
+                    "--no-control-socket",
+                    "-w",
+                    "2",
+                    "--threads",
+                    "4",
+                    "-b",
+                    f"127.0.0.1:{web_port}",
+                    "--timeout",
+                    "600",
+                    "config.wsgi",
+                ],
+                cwd=ROOT,
+                env=env,
+            )
+            for _ in range(200):
+                try:
+                    urllib.request.urlopen(f"{endpoint}/healthz", timeout=1)  # noqa: S310 - our own server
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            rss = PeakRss(web.pid)
+            time.sleep(0.5)
+            idle_rss = rss.peak / 1e6
+            client_env = dict(os.environ, HF_HUB_DISABLE_XET="1", HF_HOME=str(tmp_path / "hf"))
+            push_times, raw_times = [], []
+            for round_ in range(args.rounds):
+                weights = write_model(tmp_path / f"model-{round_}", size, salt=round_)
+                (weights.parent / "README.md").write_text(
+                    "---\nlicense: apache-2.0\n---\n# Benchmark model\n"
+                )
+                raw_times.append(raw_upload(server.endpoint, weights, f"raw/{round_}"))
+                done = subprocess.run(
+                    [
+                        sys.executable,
+                        "-c",
+                        PUSH,
+                        endpoint,
+                        token,
+                        f"bench/model-{round_}",
+                        str(weights.parent),
+                    ],
+                    env=client_env,
+                    capture_output=True,
+                    text=True,
+                )
+                if done.returncode:
+                    raise SystemExit(f"the push failed:\n{done.stderr[-3000:]}")
+                push_times.append(float(done.stdout.split()[0]))
+                weights.unlink()
+            peak_rss = rss.stop()
+        finally:
+            if web is not None:
+                web.terminate()
+                web.wait(30)
+            server.stop()
+
+    push_s, raw_s = statistics.median(push_times), statistics.median(raw_times)
+    mb = size / 1e6
+    print(f"payload: {args.size_mib} MiB safetensors, {args.rounds} round(s), medians")
+    print(
+        f"{'HfApi.upload_folder, Xet off (hash, LFS multipart, verify, sign, publish)':<74}{push_s:7.2f} s "
+        f"{mb / push_s:8.1f} MB/s"
+    )
+    print(f"{'raw boto3 multipart upload (64 MiB parts x 4)':<74}{raw_s:7.2f} s {mb / raw_s:8.1f} MB/s")
+    print(f"ratio push / raw upload: {push_s / raw_s:.2f}  (target <= 1.3)")
+    print(
+        f"web server peak RSS (gunicorn, 2 workers, all processes): {peak_rss:.0f} MB; idle {idle_rss:.0f} MB"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Page-specific reads of the marketplace; shared read queries live in `registry.selectors`."""

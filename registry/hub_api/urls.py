@@ -1,0 +1,26 @@
+"""Hub routes at the server root, without trailing slashes (the client never sends one).
+
+Only `/api/models...`, `/api/whoami-v2` and `/{namespace}/{name}/resolve/...` are claimed here, so the
+web pages (`/`, `/models`, `/{namespace}/{name}`), `/admin/`, `/api/v1/` and `/healthz` stay free.
+Revisions and paths are matched greedily (`.+`): `revisions.split_revision` tells them apart.
+"""
+
+from django.urls import re_path
+
+from .views import files, models, refs, users
+
+REPO = r"(?P<namespace>[^/]+)/(?P<name>[^/]+)"
+
+urlpatterns = [
+    re_path(r"^api/whoami-v2$", users.whoami, name="hub-whoami"),
+    re_path(r"^api/models$", models.list_models, name="hub-models"),
+    re_path(rf"^api/models/{REPO}$", models.model_info, name="hub-model-info"),
+    re_path(rf"^api/models/{REPO}/revision/(?P<revision>.+)$", models.model_info, name="hub-model-revision"),
+    re_path(rf"^api/models/{REPO}/tree/(?P<rest>.+)$", files.tree, name="hub-tree"),
+    re_path(rf"^api/models/{REPO}/paths-info/(?P<revision>.+)$", files.paths_info, name="hub-paths-info"),
+    re_path(rf"^api/models/{REPO}/refs$", refs.refs, name="hub-refs"),
+    re_path(rf"^api/models/{REPO}/commits/(?P<revision>.+)$", refs.commits, name="hub-commits"),
+    re_path(r"^api/models/(?P<name>[^/]+)$", models.model_without_namespace),
+    re_path(rf"^{REPO}/resolve/(?P<rest>.+)$", files.resolve_file, name="hub-resolve"),
+    re_path(r"^(?P<name>[^/]+)/resolve/(?P<rest>.+)$", models.model_without_namespace),
+]

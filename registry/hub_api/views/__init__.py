@@ -1,0 +1,1 @@
+"""Hub-compatible views, one module per kind of resource."""

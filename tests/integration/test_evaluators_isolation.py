@@ -1,0 +1,103 @@
+"""A bad model cannot take the worker down: the child process's memory cap, timeout and crash
+handling, and what its environment leaves out. The plugins below stand in for hostile model code;
+the child imports them from this module, exactly as it imports the real evaluators."""
+
+import os
+import time
+from pathlib import Path
+
+from evaluators.isolation import run_in_child
+from evaluators.plugins.base import EvaluatorResult, MetricValue, ModelFacts
+
+FACTS = ModelFacts(
+    repo_id="acme/hostile",
+    commit_id="0" * 40,
+    industry="retail",
+    task="text-generation",
+    files={},
+    config={},
+    tokenizer_config={},
+    parameters_by_dtype={},
+    card_metadata={},
+    card_body="",
+)
+
+
+class _Hostile:
+    version = "1"
+    title = "hostile"
+    isolated = True
+    needs_weights = False
+    timeout_s = 30
+    headline_metric = None
+    uses_torch = False  # keeps these children light: no torch import
+
+    def unsupported_reason(self, facts):
+        return None
+
+
+class Hog(_Hostile):
+    name = "hog"
+
+    def run(self, model_dir, facts, *, seed):
+        hoard = bytearray(1500 << 20)  # 1.5 GB against a smaller cap
+        return EvaluatorResult(status="passed", metrics=[MetricValue("bytes", float(len(hoard)))])
+
+
+class Sleeper(_Hostile):
+    name = "sleeper"
+
+    def run(self, model_dir, facts, *, seed):
+        time.sleep(60)
+        return EvaluatorResult(status="passed")
+
+
+class Crasher(_Hostile):
+    name = "crasher"
+
+    def run(self, model_dir, facts, *, seed):
+        os.abort()
+
+
+class Snoop(_Hostile):
+    name = "snoop"
+
+    def run(self, model_dir, facts, *, seed):
+        print("noise a library might print")
+        return EvaluatorResult(status="passed", evidence={"env": dict(os.environ), "pid": os.getpid()})
+
+
+def run(plugin, **options):
+    values = {"seed": 0, "memory_cap_mb": 600, "threads": 1, "timeout_s": 30, **options}
+    return run_in_child(plugin, Path("/nonexistent"), FACTS, **values)
+
+
+def test_memory_beyond_the_cap_fails_the_run_not_the_worker():
+    outcome = run(Hog())
+    assert outcome.result.status == "error"
+    assert "ran out of memory under the evaluation memory cap (600 MB)" in outcome.result.reason
+
+
+def test_a_hung_evaluation_is_killed_at_its_timeout():
+    started = time.monotonic()
+    outcome = run(Sleeper(), timeout_s=2)
+    assert time.monotonic() - started < 20
+    assert outcome.result.status == "error" and outcome.result.reason.startswith("timed out after 2 s")
+
+
+def test_a_crashing_model_becomes_an_error_with_the_signal_named():
+    outcome = run(Crasher())
+    assert outcome.result.status == "error"
+    assert "killed by SIGABRT" in outcome.result.reason
+
+
+def test_the_child_runs_offline_on_one_thread_without_the_workers_secrets(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://secret@db/x")
+    monkeypatch.setenv("S3_SECRET_ACCESS_KEY", "hunter2")
+    outcome = run(Snoop())
+    assert outcome.result.status == "passed", outcome.result.reason
+    env = outcome.result.evidence["env"]
+    assert "DATABASE_URL" not in env and "S3_SECRET_ACCESS_KEY" not in env
+    assert env["HF_HUB_OFFLINE"] == "1" and env["OMP_NUM_THREADS"] == "1"
+    assert outcome.result.evidence["pid"] != os.getpid()
+    assert "noise a library might print" in outcome.log
