@@ -1,0 +1,239 @@
+"""Push 1 GiB through Xet, through LFS and with raw boto3, side by side in one run.
+
+Against a fresh embedded SeaweedFS and a gunicorn server of this project (2 workers x 4 threads):
+  - `HfApi.upload_folder` with the client as installed by default (`hf_xet`, no setting): chunking
+    and xorbs to our CAS, which re-verifies every chunk, rebuilds the file from the stored xorbs
+    into the ordinary blob (sha256 checked), then the commit re-hashes, validates, signs, publishes;
+  - the same with HF_HUB_DISABLE_XET=1 (LFS batch, presigned multipart PUTs straight to S3);
+  - one raw boto3 multipart upload of the same size (64 MiB parts, 4 in flight);
+  - throughputs, ratios to raw boto3 (target for Xet <= 1.3), the web server's peak RSS, and what
+    Xet costs in storage (xorbs kept for deduplication next to the rebuilt blob);
+  - pulls of the Xet-pushed model: hf_xet through the CAS (REGISTRY_XET_DOWNLOADS on), and the
+    plain 302 to S3 with and without hf_xet (the default).
+Every file is fresh random data, so neither path can deduplicate.
+
+    .venv/bin/python benchmarks/push_xet_1gib.py [--size-mib 1024]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.push_1gib import ACCESS, BUCKET, PART, SECRET, PeakRss, raw_upload  # noqa: E402
+from registry.storage.seaweed import SeaweedServer, free_ports  # noqa: E402
+
+PUSH = """
+import sys, time
+from huggingface_hub import HfApi
+from huggingface_hub.utils import disable_progress_bars
+disable_progress_bars()
+api = HfApi(endpoint=sys.argv[1], token=sys.argv[2])
+api.create_repo(sys.argv[3], exist_ok=True)
+start = time.perf_counter()
+info = api.upload_folder(folder_path=sys.argv[4], repo_id=sys.argv[3])
+print(f"{time.perf_counter() - start:.3f} {info.oid}")
+"""
+
+PULL = """
+import sys, time
+from huggingface_hub import snapshot_download
+from huggingface_hub.utils import disable_progress_bars
+disable_progress_bars()
+start = time.perf_counter()
+snapshot_download(sys.argv[3], endpoint=sys.argv[1], token=sys.argv[2], cache_dir=sys.argv[4])
+print(f"{time.perf_counter() - start:.3f}")
+"""
+
+COST = """
+from registry.xet.services import storage_cost
+import json
+print(json.dumps(storage_cost()))
+"""
+
+
+def random_model(folder: Path, size: int) -> Path:
+    """A valid single-tensor safetensors file of `size` fresh random bytes (no repeated blocks:
+    Xet would deduplicate them), plus a card."""
+    folder.mkdir(parents=True, exist_ok=True)
+    header = json.dumps({"w": {"dtype": "U8", "shape": [size], "data_offsets": [0, size]}}).encode()
+    with open(folder / "model.safetensors", "wb") as out:
+        out.write(struct.pack("<Q", len(header)) + header)
+        for written in range(0, size, 16 << 20):
+            out.write(os.urandom(min(16 << 20, size - written)))
+    (folder / "README.md").write_text("---\nlicense: apache-2.0\n---\n# Benchmark model\n")
+    return folder / "model.safetensors"
+
+
+WEB_ARGS = ("--timeout", "600", "config.wsgi")
+
+
+def start_web(env: dict, port: int) -> subprocess.Popen:
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    web = subprocess.Popen(
+        [gunicorn, "--no-control-socket", "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{port}", *WEB_ARGS],
+        cwd=ROOT,
+        env=env,
+    )
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    return web
+
+
+def run_client(script: str, env: dict, *args: str) -> float:
+    done = subprocess.run([sys.executable, "-c", script, *args], env=env, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"the client failed:\n{done.stderr[-3000:]}")
+    return float(done.stdout.split()[0])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--size-mib", type=int, default=1024)
+    args = parser.parse_args()
+    size = args.size_mib << 20
+
+    with tempfile.TemporaryDirectory(prefix="bench-push-xet-") as tmp:
+        tmp_path = Path(tmp)
+        server = SeaweedServer(
+            tmp_path / "s3", s3_port=free_ports(1)[0], access_key=ACCESS, secret_key=SECRET, bucket=BUCKET
+        )
+        server.start()
+        (web_port,) = free_ports(1)
+        endpoint = f"http://127.0.0.1:{web_port}"
+        env = dict(
+            os.environ,
+            DJANGO_SETTINGS_MODULE="config.settings.local",
+            REGISTRY_DATA_DIR=str(tmp_path),
+            DATABASE_URL=f"sqlite:///{tmp_path / 'bench.sqlite3'}",
+            S3_ENDPOINT_URL=server.endpoint,
+            S3_BUCKET=BUCKET,
+            S3_ACCESS_KEY_ID=ACCESS,
+            S3_SECRET_ACCESS_KEY=SECRET,
+            DJANGO_DEBUG="false",
+            REGISTRY_UPLOAD_PART_SIZE=str(PART),
+            DJANGO_SUPERUSER_USERNAME="bench",
+            DJANGO_SUPERUSER_EMAIL="bench@example.com",
+            DJANGO_SUPERUSER_PASSWORD="bench-password-1",  # noqa: S106 - a throwaway benchmark user
+        )
+        env.pop("HF_HUB_DISABLE_XET", None)
+        for folder in ("queue", "control"):  # the embedded broker's folders (post-publish tasks queue there)
+            (tmp_path / "broker" / folder).mkdir(parents=True)
+        web = None
+        try:
+            manage = [sys.executable, "manage.py"]
+            subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
+            subprocess.run([*manage, "createsuperuser", "--noinput"], cwd=ROOT, env=env, check=True)
+            token = subprocess.run(
+                [*manage, "create_token", "bench", "--scope", "write"],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout.split()[-1]
+            web = start_web(env, web_port)
+            rss = PeakRss(web.pid)
+            time.sleep(0.5)
+            idle_rss = rss.peak / 1e6
+            xet_env = dict(os.environ, HF_HOME=str(tmp_path / "hf-xet"))
+            xet_env.pop("HF_HUB_DISABLE_XET", None)
+            lfs_env = dict(os.environ, HF_HUB_DISABLE_XET="1", HF_HOME=str(tmp_path / "hf-lfs"))
+
+            weights = random_model(tmp_path / "raw", size)
+            raw_s = raw_upload(server.endpoint, weights, "raw/model")
+            weights.unlink()
+            weights = random_model(tmp_path / "xet", size)
+            rss.reset()
+            xet_s = run_client(PUSH, xet_env, endpoint, token, "bench/xet", str(weights.parent))
+            xet_rss = rss.peak / 1e6
+            weights.unlink()
+            weights = random_model(tmp_path / "lfs", size)
+            rss.reset()
+            lfs_s = run_client(PUSH, lfs_env, endpoint, token, "bench/lfs", str(weights.parent))
+            lfs_rss = rss.peak / 1e6
+            weights.unlink()
+            pull_302 = run_client(PULL, xet_env, endpoint, token, "bench/xet", str(tmp_path / "pull-a"))
+            pull_plain = run_client(PULL, lfs_env, endpoint, token, "bench/xet", str(tmp_path / "pull-b"))
+            peak_rss = max(rss.stop(), xet_rss, lfs_rss)
+            # The same server with REGISTRY_XET_DOWNLOADS on: hf_xet reads through the CAS.
+            (xet_port,) = free_ports(1)
+            xet_web = start_web(dict(env, REGISTRY_XET_DOWNLOADS="true"), xet_port)
+            try:
+                pull_cas = run_client(
+                    PULL,
+                    xet_env,
+                    f"http://127.0.0.1:{xet_port}",
+                    token,
+                    "bench/xet",
+                    str(tmp_path / "pull-c"),
+                )
+            finally:
+                xet_web.terminate()
+                xet_web.wait(30)
+            cost = json.loads(
+                subprocess.run(
+                    [*manage, "shell", "-c", COST],
+                    cwd=ROOT,
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout.splitlines()[-1]  # the shell first lists its automatic imports
+            )
+        finally:
+            if web is not None:
+                web.terminate()
+                web.wait(30)
+            server.stop()
+
+    mb = size / 1e6
+    print(f"payload: {args.size_mib} MiB of random safetensors per path (no deduplication possible)")
+    rows = [
+        ("HfApi.upload_folder, default client: Xet (verify, rebuild, sign, publish)", xet_s),
+        ("HfApi.upload_folder, HF_HUB_DISABLE_XET=1: LFS multipart (verify, sign, ...)", lfs_s),
+        ("raw boto3 multipart upload (64 MiB parts x 4)", raw_s),
+    ]
+    for label, seconds in rows:
+        print(f"{label:<80}{seconds:7.2f} s {mb / seconds:8.1f} MB/s")
+    print(f"ratio Xet push / raw boto3: {xet_s / raw_s:.2f}  (target <= 1.3)")
+    print(f"ratio LFS push / raw boto3: {lfs_s / raw_s:.2f}")
+    print(f"ratio Xet push / LFS push:  {xet_s / lfs_s:.2f}")
+    pulls = [
+        ("snapshot_download with hf_xet, resolve advertises Xet (CAS + presigned xorb ranges)", pull_cas),
+        ("snapshot_download with hf_xet, plain 302 to S3 (the default)", pull_302),
+        ("snapshot_download with HF_HUB_DISABLE_XET=1, plain 302 to S3", pull_plain),
+    ]
+    for label, seconds in pulls:
+        print(f"{label:<80}{seconds:7.2f} s {mb / seconds:8.1f} MB/s")
+    print(f"ratio Xet download / 302 download (with hf_xet): {pull_cas / pull_302:.2f}")
+    print(
+        f"web server peak RSS (gunicorn, 2 workers x 4 threads, all processes): {peak_rss:.0f} MB overall; "
+        f"during Xet push {xet_rss:.0f} MB, during LFS push {lfs_rss:.0f} MB; idle {idle_rss:.0f} MB"
+    )
+    print(
+        f"storage for the Xet-pushed file: xorbs {cost['xorb_bytes'] / 1e6:.0f} MB kept for deduplication + "
+        f"rebuilt blob {cost['rebuilt_blob_bytes'] / 1e6:.0f} MB "
+        f"(x{(cost['xorb_bytes'] + cost['rebuilt_blob_bytes']) / max(cost['rebuilt_blob_bytes'], 1):.2f})"
+    )
+
+
+if __name__ == "__main__":
+    main()

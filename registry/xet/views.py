@@ -1,0 +1,92 @@
+"""CAS routes under `casUrl` (xet-protocol.md §3): thin, errors as `{"error": ...}` + status.
+
+Routes the client may try that we do not implement (xorb grants, global-dedup chunk queries, the
+v2 shard and reconstruction routes) answer 404 or 501, which make the client fall back.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from registry.authentication import bearer_token
+from registry.errors import InvalidInput, RegistryError
+from registry.hub_api.responses import header_safe
+
+from . import formats, services, tokens
+
+MAX_SHARD = (64 << 20) + (1 << 20)
+_RANGE = re.compile(r"^bytes=(\d+)-(\d*)$")
+
+
+def _error(exc: RegistryError) -> JsonResponse:
+    response = JsonResponse({"error": exc.message}, status=exc.status)
+    response["X-Error-Message"] = header_safe(exc.message)
+    return response
+
+
+def cas_view(method: str, need: str):
+    def decorate(view):
+        @csrf_exempt
+        def wrapper(request: HttpRequest, **kwargs) -> HttpResponse:
+            if request.method != method:
+                return JsonResponse({"error": f"use {method}"}, status=405)
+            try:
+                grant = tokens.check(bearer_token(request), need=need)
+                return view(request, grant, **kwargs)
+            except RegistryError as exc:
+                return _error(exc)
+
+        return wrapper
+
+    return decorate
+
+
+@cas_view("POST", tokens.WRITE)
+def upload_xorb(request: HttpRequest, grant: tokens.Grant, prefix: str, hash_text: str) -> HttpResponse:
+    length = int(request.headers.get("Content-Length") or 0)
+    if length > formats.MAX_XORB_SIZE:
+        raise services.XetRejected(f"a xorb may hold at most {formats.MAX_XORB_SIZE} bytes, not {length}")
+    inserted = services.store_xorb(hash_text=hash_text, read=request.read)
+    return JsonResponse({"was_inserted": inserted})
+
+
+@cas_view("POST", tokens.WRITE)
+def upload_shard(request: HttpRequest, grant: tokens.Grant) -> HttpResponse:
+    data = request.read(MAX_SHARD + 1)
+    if len(data) > MAX_SHARD:
+        raise services.XetRejected(f"a shard may hold at most {MAX_SHARD} bytes")
+    result = services.accept_shard(data=data, grant=grant)
+    return JsonResponse({"result": 1 if result.new else 0})
+
+
+@cas_view("GET", tokens.READ)
+def reconstruction(request: HttpRequest, grant: tokens.Grant, file_id: str) -> HttpResponse:
+    byte_range = None
+    if header := request.headers.get("Range"):
+        match = _RANGE.match(header.strip())
+        if match is None:
+            raise InvalidInput(f"Range {header[:60]!r} is not a single bytes=a-b range")
+        first = int(match.group(1))
+        last = int(match.group(2)) if match.group(2) else 1 << 62
+        byte_range = (first, last)
+    return JsonResponse(services.reconstruction(file_id=file_id, grant=grant, byte_range=byte_range))
+
+
+@csrf_exempt
+def not_implemented(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    """Newer routes (v2 shards, v2 reconstructions): 501 is the client's signal to fall back."""
+    return JsonResponse({"error": "not implemented here; use the v1 route"}, status=501)
+
+
+@csrf_exempt
+def not_found(request: HttpRequest, **kwargs) -> HttpResponse:
+    """Xorb grants, global-dedup chunk queries and unknown routes: 404, which the client skips."""
+    return JsonResponse({"error": "not found"}, status=404)
+
+
+@csrf_exempt
+def telemetry(request: HttpRequest) -> HttpResponse:
+    return JsonResponse({})
