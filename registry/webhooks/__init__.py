@@ -1,0 +1,1 @@
+"""Signed webhooks: organisations' HTTPS endpoints told of registry events by a Celery worker."""
