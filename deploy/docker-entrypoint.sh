@@ -13,6 +13,13 @@ set -eu
 role="${1:-web}"
 if [ "$#" -gt 0 ]; then shift; fi
 
+# Prometheus multiprocess mode (config/metrics.py): the folder starts empty, or the counters of
+# processes from before a restart would be added in.
+if [ -n "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then
+  mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+  find "$PROMETHEUS_MULTIPROC_DIR" -mindepth 1 -delete  # the contents: it may be a mount point
+fi
+
 case "$role" in
   web)
     # Off by default: with several web replicas they would race; compose runs `migrate` once instead.
