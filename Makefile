@@ -8,7 +8,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: help run test lint fmt check-migrations bench-publish bench-pull bench-list bench-catalog clean
+.PHONY: help run test lint fmt check-migrations bench-publish bench-pull bench-push-xet bench-list bench-catalog bench-bundle bench-load clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -52,6 +52,12 @@ bench-publish: $(VENV)/.installed-test ## publish 1 GiB through publish_model vs
 bench-pull: $(VENV)/.installed-test ## pull 1 GiB with snapshot_download through the server vs boto3 direct
 	$(PY) benchmarks/pull_1gib.py
 
+bench-push-xet: $(VENV)/.installed-test ## push 1 GiB through Xet vs LFS vs raw boto3 multipart, pulls, RSS
+	$(PY) benchmarks/push_xet_1gib.py
+
+bench-bundle: $(VENV)/.installed-test ## export + import a 1 GiB air-gapped bundle vs raw sha256 and boto3
+	$(PY) benchmarks/bundle_1gib.py
+
 bench-list: $(VENV)/.installed-test ## model listing and search under load (10,000 models, wrk, PostgreSQL)
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends --no-upgrade wrk)
 	$(PY) benchmarks/list_search_load.py --database-url $(TEST_DATABASE_URL)
@@ -59,6 +65,10 @@ bench-list: $(VENV)/.installed-test ## model listing and search under load (10,0
 bench-catalog: $(VENV)/.installed-test ## web catalog and model page under load (10,000 models, wrk, PostgreSQL)
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends --no-upgrade wrk)
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) benchmarks/catalog_load.py
+
+bench-load: $(VENV)/.installed-test ## catalog, API listing and resolve under load on the deployed gunicorn config (wrk)
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends --no-upgrade wrk)
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) benchmarks/load.py
 
 clean: ## remove the local data (database, S3 objects, logs); keeps .venv
 	rm -rf .local

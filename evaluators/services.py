@@ -42,6 +42,7 @@ from evaluators.plugins.base import (
 from evaluators.selectors import model_index  # noqa: F401 - part of this module's interface
 from registry.errors import StorageUnavailable
 from registry.models import AuditEvent, ModelCard, Version
+from registry.webhooks import events as webhook_events
 
 logger = logging.getLogger(__name__)
 
@@ -315,6 +316,14 @@ def record_result(
                 details=m.details,
             )
             for m in result.metrics
+        )
+        webhook_events.emit_for_version(
+            "evaluation.finished",
+            locked.version,
+            evaluator=locked.evaluator,
+            status=locked.status,
+            headline_score=locked.headline_score,
+            run_id=locked.pk,
         )
     logger.info("evaluation %s: %s %s", locked.pk, locked.status, locked.reason[:200])
     return locked

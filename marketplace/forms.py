@@ -12,6 +12,7 @@ from django import forms
 from django.http import QueryDict
 
 from registry.errors import InvalidInput
+from registry.formats.footprint import FIT_PRECISIONS
 from registry.models.repositories import Industry
 from registry.services.repositories import split_repo_id
 
@@ -37,6 +38,10 @@ class CatalogForm(forms.Form):
     signed = forms.CharField(required=False, max_length=5)
     min_score = forms.FloatField(required=False, min_value=0, max_value=1)
     max_score = forms.FloatField(required=False, min_value=0, max_value=1)
+    fits_in = forms.FloatField(required=False, min_value=0, max_value=100_000)
+    fits_precision = forms.ChoiceField(
+        required=False, choices=[("", "As stored"), *((p, p) for p in FIT_PRECISIONS if p != "stored")]
+    )
     score = forms.ChoiceField(required=False, choices=[("", "Any"), *((k, k) for k, _, _ in SCORE_BANDS)])
     sort = forms.ChoiceField(
         required=False, choices=[("", "Default"), ("relevance", "Relevance"), *SORTS.items()]
@@ -82,6 +87,8 @@ def parse_catalog_query(params: QueryDict) -> CatalogQuery:
         signed=values["signed"],
         min_score=min_score,
         max_score=max_score,
+        fits_in=values["fits_in"],
+        fits_precision=values["fits_precision"] or "",
         sort="" if sort == "relevance" else sort,
         page=values["page"] or 1,
     )

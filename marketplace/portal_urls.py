@@ -3,7 +3,7 @@
 from django.urls import path
 
 from .urls import RepoNameConverter  # noqa: F401 - registers the "repo" converter
-from .views import portal
+from .views import bundles, portal
 
 app_name = "portal"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("signup", portal.sign_up, name="signup"),
     path("verify-email/<str:token>", portal.verify_email, name="verify-email"),
     path("tokens", portal.token_list, name="tokens"),
+    path("bundles/export", bundles.export, name="bundle-export"),
+    path("bundles/import", bundles.import_page, name="bundle-import"),
     path("orgs/new", portal.new_organisation, name="new-organisation"),
     path("orgs/<repo:slug>", portal.organisation, name="organisation"),
     path("invitations/<str:token>", portal.accept_invitation, name="accept-invitation"),

@@ -65,6 +65,6 @@ def verify_snippet(*, endpoint: str, repo_id: str, commit_id: str) -> str:
         "# with this registry's verifier (fetches and pins the registry's public keys)\n"
         f"python -m registry.verify {folder} --registry {endpoint}\n\n"
         "# or with the upstream OpenSSF model-signing tool and the registry's public key\n"
-        f"curl -fsSL {endpoint}/api/v1/signing-keys/ -o registry.pub\n"
+        f"curl -fsSL {endpoint}/api/v1/signing-keys/current.pem -o registry.pub\n"
         f"model_signing verify key {folder} --signature {folder}/model.sig --public_key registry.pub\n"
     )

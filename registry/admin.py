@@ -1,9 +1,17 @@
 """Admin for moderators: everything browsable; published versions and their files read-only."""
 
+import yaml
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.html import format_html
 
 from registry import models
+from registry.errors import RegistryError
+from registry.services import external_listings
 
 
 class MembershipInline(admin.TabularInline):
@@ -37,13 +45,67 @@ class ModelRepositoryAdmin(admin.ModelAdmin):
         "license",
         "visibility",
         "gating",
+        "kind",
+        "base_model_relation",
         "downloads",
         "updated_at",
     ]
-    list_filter = ["industry", "visibility", "gating", "license"]
+    list_filter = ["industry", "visibility", "gating", "license", "kind", "base_model_relation"]
     search_fields = ["name", "namespace__slug", "description"]
     list_select_related = ["namespace"]
+    readonly_fields = ["base_model", "base_model_relation"]  # copied from the card at publication
     inlines = [RefInline]
+
+    def get_urls(self):
+        extra = [
+            path(
+                "add-external-listing/",
+                self.admin_site.admin_view(self.add_external_listing_view),
+                name="registry_modelrepository_add_external_listing",
+            )
+        ]
+        return extra + super().get_urls()
+
+    def add_external_listing_view(self, request):
+        """The same listing file `manage.py add_external_listing` reads, pasted as YAML or JSON."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ExternalListingForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                spec = external_listings.parse_spec(form.cleaned_data["listing"], source="listing")
+                version = external_listings.add_external_listing(spec=spec, actor=request.user)
+            except RegistryError as exc:
+                form.add_error("listing", exc.message)
+            else:
+                self.message_user(
+                    request, f"Listed {spec.repo_id} (no weights here) at {version.commit_id[:12]}."
+                )
+                return redirect("admin:registry_modelrepository_change", version.repository_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Add an external listing",
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/registry/modelrepository/add_external_listing.html", context)
+
+
+class ExternalListingForm(forms.Form):
+    listing = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 24, "cols": 100, "class": "vLargeTextField"}),
+        help_text="YAML or JSON: repo_id, provider, url, license (+ license_name and license_link for "
+        "`other`); optionally industry, task, description, tags, body, compliance, evaluations.",
+    )
+
+    def clean_listing(self) -> dict:
+        try:
+            data = yaml.safe_load(self.cleaned_data["listing"])
+        except yaml.YAMLError as exc:
+            raise forms.ValidationError(f"not valid YAML or JSON: {exc}") from exc
+        if not isinstance(data, dict):
+            raise forms.ValidationError("expected a mapping of listing fields")
+        return data
 
 
 class VersionFileInline(admin.TabularInline):

@@ -29,6 +29,11 @@ class EntryNotFound(NotFound):
     code = "EntryNotFound"
 
 
+class NoWeightsHere(EntryNotFound):
+    """A pull of an external listing: the model is only reachable through its provider's API.
+    Answered as EntryNotFound (404), which the Hub client raises as is, with this message."""
+
+
 class RepositoryGated(RegistryError):
     status = 403
     code = "GatedRepo"

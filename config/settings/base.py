@@ -4,6 +4,9 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
+
+from config.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = Path(os.environ.get("REGISTRY_DATA_DIR", BASE_DIR / ".local"))
@@ -24,10 +27,13 @@ def env_int(name: str, default: int) -> int:
     return default if value is None else int(value)
 
 
-SECRET_KEY = env("DJANGO_SECRET_KEY", "insecure-embedded-default-change-me")
+INSECURE_SECRET_KEY = "insecure-embedded-default-change-me"  # noqa: S105 - production.py refuses it
+SECRET_KEY = env("DJANGO_SECRET_KEY", INSECURE_SECRET_KEY)
 DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = [h.strip() for h in (env("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost") or "").split(",")]
-CSRF_TRUSTED_ORIGINS = [o.strip() for o in (env("DJANGO_CSRF_TRUSTED_ORIGINS", "") or "").split(",") if o.strip()]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in (env("DJANGO_CSRF_TRUSTED_ORIGINS", "") or "").split(",") if o.strip()
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -41,12 +47,20 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "registry",
+    "registry.audit",  # the security log (sign-ins, admin view); events live in registry.AuditEvent
+    "registry.xet",
     "marketplace",
     "evaluators",
+    "registry.webhooks",
 ]
 
 MIDDLEWARE = [
+    # First: they see every response, and turn a dependency outage into 503 (config/unavailable.py).
+    "config.unavailable.ServiceUnavailableMiddleware",
+    "config.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "registry.requestchecks.RejectNulBytesMiddleware",  # 400, before a lookup fails as a 500
+    "csp.middleware.CSPMiddleware",  # the policy below, on responses that set none of their own
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -54,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "registry.ratelimit.RateLimitMiddleware",  # Hub-compatible API and login forms (DRF throttles v1)
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -93,6 +108,8 @@ DATABASES = {
         env("DATABASE_URL", f"sqlite:///{DATA_DIR / 'db.sqlite3'}"),
         # Reused connections: a new one costs ~10 ms per request (performance.md).
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+        # A reused connection is checked first: after a database restart, requests recover.
+        conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -161,7 +178,7 @@ CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND") or (
     CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else None
 )
 CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
-CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", "default") or "default"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -174,7 +191,7 @@ REGISTRY_MAX_FILES_PER_VERSION = env_int("REGISTRY_MAX_FILES_PER_VERSION", 2000)
 # Files at or above this size, and all weights, are "LFS" files to Hub clients.
 REGISTRY_LFS_THRESHOLD = env_int("REGISTRY_LFS_THRESHOLD", 10 << 20)
 # Celery task names enqueued (with the version id) once a version is published: the seam
-# where evaluation, webhooks and the like plug in.
+# where evaluation and the like plug in (webhooks are emitted by publish_version itself).
 REGISTRY_POST_PUBLISH_TASKS: list[str] = ["evaluators.tasks.evaluate_version"]
 # Uploads (registry/services/uploads.py): presigned multipart part size (S3 minimum 5 MiB), files
 # below REGISTRY_INLINE_UPLOAD_THRESHOLD travel inline in the Hub commit ("regular": works with Xet
@@ -185,6 +202,11 @@ REGISTRY_INLINE_UPLOAD_THRESHOLD = env_int("REGISTRY_INLINE_UPLOAD_THRESHOLD", 1
 REGISTRY_PUBLISHER_QUOTA = env_int("REGISTRY_PUBLISHER_QUOTA", 500 << 30)
 REGISTRY_UPLOAD_RATE_PER_MINUTE = env_int("REGISTRY_UPLOAD_RATE_PER_MINUTE", 600)
 REGISTRY_UPLOAD_SESSION_TTL = env_int("REGISTRY_UPLOAD_SESSION_TTL", 24 * 3600)
+# Xet (registry/xet/): lifetime in seconds of the Xet access tokens handed to hf_xet (it refreshes them).
+REGISTRY_XET_TOKEN_TTL = env_int("REGISTRY_XET_TOKEN_TTL", 3600)
+# Offer hf_xet downloads through the CAS on resolve (X-Xet-Hash); off: every client gets the 302 to S3
+# (measured by benchmarks/push_xet_1gib.py; see README "Pushing with the default client").
+REGISTRY_XET_DOWNLOADS = env_bool("REGISTRY_XET_DOWNLOADS", False)
 
 # --- signing and integrity (registry/services/signing.py, scrub.py; docs/signing.md) ----------
 # The registry's ECDSA P-256 private key (PEM). Unset: created on first use in the data folder.
@@ -212,16 +234,48 @@ CELERY_BEAT_SCHEDULE = {
     "abort-abandoned-uploads": {"task": "registry.tasks.abort_abandoned_uploads_task", "schedule": 3600},
 }
 
+# --- webhooks (registry/webhooks/; README "Webhooks") ---------------------------------------
+# Attempts per delivery; the first retry's delay in seconds, doubled after each failure up to the cap;
+# failed attempts in a row after which an endpoint is disabled; timeouts of one request in seconds.
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
+WEBHOOK_RETRY_BASE_DELAY = float(env("WEBHOOK_RETRY_BASE_DELAY", "30") or 30)
+# Keep the cap under the Redis broker's visibility timeout (1 h): a longer countdown is redelivered twice.
+WEBHOOK_RETRY_MAX_DELAY = float(env("WEBHOOK_RETRY_MAX_DELAY", "1800") or 1800)
+WEBHOOK_DISABLE_AFTER_FAILURES = env_int("WEBHOOK_DISABLE_AFTER_FAILURES", 20)
+WEBHOOK_CONNECT_TIMEOUT = float(env("WEBHOOK_CONNECT_TIMEOUT", "5") or 5)
+WEBHOOK_READ_TIMEOUT = float(env("WEBHOOK_READ_TIMEOUT", "10") or 10)
+# A PEM file of CAs trusted for receivers' certificates (a private CA); unset: the system's.
+WEBHOOK_CA_BUNDLE = env("WEBHOOK_CA_BUNDLE")
+# Off: endpoints must be https:// to public addresses. On (local runs, tests): also http:// and
+# https:// to the loopback interface (127.0.0.1, ::1, localhost); private networks stay refused.
+WEBHOOK_ALLOW_LOOPBACK_HTTP = env_bool("WEBHOOK_ALLOW_LOOPBACK_HTTP", False)
+
+# Content-Security-Policy for every response that does not set its own (marketplace pages set the
+# same one, the portal adds its S3 origin): scripts and styles from our static files only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", NONCE],  # NONCE: only where a template uses request.csp_nonce
+        "img-src": ["'self'", "data:", "https:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
-# API v1 request rates ("600/minute"; "off" = unlimited), per client IP and per user
-# (registry/api/throttling.py). Counted in the default cache: per process unless it is shared.
+# API v1 and Hub API request rates ("600/minute"; "off" = unlimited), per client IP and per user
+# (registry/api/throttling.py, registry/ratelimit.py), in the default cache: per process unless shared.
 REGISTRY_API_THROTTLE_RATES = {
     scope: None if rate.strip().lower() in {"off", "none", "0"} else rate
     for scope, rate in (
         ("anon", env("API_THROTTLE_ANON", "1200/minute") or ""),
         ("user", env("API_THROTTLE_USER", "6000/minute") or ""),
+        ("login", env("LOGIN_THROTTLE", "20/minute") or ""),  # POSTs to the login forms, per IP
     )
 }
 SPECTACULAR_SETTINGS = {
@@ -232,12 +286,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"botocore": {"level": "WARNING"}, "urllib3": {"level": "WARNING"}},
-}
+# LOG_FORMAT=json: one JSON object per line (config/logs.py), for a log collector.
+LOGGING = logging_config(
+    level=env("LOG_LEVEL", "INFO") or "INFO", log_format=env("LOG_FORMAT", "text") or "text"
+)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

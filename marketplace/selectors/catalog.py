@@ -104,6 +104,8 @@ class CatalogQuery:
     signed: bool = False
     min_score: float | None = None
     max_score: float | None = None
+    fits_in: float | None = None  # GB (10^9 bytes) the weights must fit in
+    fits_precision: str = ""  # "" (as stored), bf16, int8 or int4: the precision fits_in counts at
     sort: str = ""  # "" = relevance when searching on PostgreSQL, else downloads
     page: int = 1
 
@@ -168,6 +170,7 @@ def _build_catalog_rows(user) -> QuerySet:
             parameter_count=F("refs__version__parameter_count"),
             total_size=F("refs__version__total_size"),
             frameworks=F("refs__version__compliance__frameworks"),
+            memory_footprint=F("refs__version__memory_footprint"),
         )
     )
     return rows.annotate(
@@ -218,6 +221,8 @@ def filtered_rows(user, query: CatalogQuery) -> QuerySet:
         rows = rows.filter(score__gte=query.min_score)
     if query.max_score is not None:
         rows = rows.filter(score__lte=query.max_score)
+    if query.fits_in is not None:
+        rows = rows.filter(fits_filter(query.fits_in, query.fits_precision))
     if query.search.strip():
         rows = rows.filter(registry_selectors.search_filter(query.search))
     return rows
@@ -234,6 +239,13 @@ def _size_filter(size: str) -> Q:
     if bounds[index + 1] is not None:
         condition &= Q(parameter_count__lt=bounds[index + 1])
     return condition
+
+
+def fits_filter(gigabytes: float, precision: str = "") -> Q:
+    """Versions whose weights need at most `gigabytes` GB at `precision` (as stored when "").
+    From the footprint computed at ingest; a version without weights never fits."""
+    key = precision or "stored"
+    return Q(**{f"memory_footprint__{key}__lte": int(gigabytes * 1e9)})
 
 
 def _framework_filter(framework: str) -> Q:
@@ -264,6 +276,7 @@ ROW_FIELDS = (
     "is_signed",
     "frameworks",
     "score",
+    "kind",
 )
 
 

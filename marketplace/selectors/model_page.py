@@ -26,6 +26,7 @@ from registry.services.repositories import resolve_revision
 
 from . import evidence
 from .catalog import SIZE_LABELS, Row, as_rows, catalog_rows, size_class_of
+from .family import Family, family_of
 
 # Card metadata keys, as the Hub writes them, for the fields a gated repository asks for.
 GATED_FIELDS_KEY = "extra_gated_fields"
@@ -50,6 +51,8 @@ class ModelPage:
     metrics: list[dict[str, Any]] = field(default_factory=list)
     findings: list[dict[str, Any]] | None = None
     pending_requests: int = 0
+    family: Family | None = None
+    family_pick_score: float | None = None  # "the smallest variant scoring at least this"
 
     @property
     def signature_file(self) -> dict[str, Any] | None:
@@ -91,11 +94,34 @@ def model_page(*, repository: ModelRepository, user, revision: str = "main") -> 
     page.badges = evidence.evaluation_badges(version)
     page.metrics = evidence.evaluation_metrics(version)
     page.findings = evidence.compliance_findings(version)
+    page.family = family_of(repository=repository, user=user)
+    if repository.is_external and not page.metrics and page.card:
+        page.metrics = recorded_metrics(page.card["metadata"])
     if page.can_manage_access and repository.is_gated:
         page.pending_requests = AccessGrant.objects.filter(
             repository=repository, status=AccessGrant.Status.PENDING
         ).count()
     return page
+
+
+def recorded_metrics(metadata: dict[str, Any]) -> list[dict[str, Any]]:
+    """An external listing's results as its card's `model-index` records them (the operator's
+    figures, not measured here), in the rows the evaluation panel shows."""
+    rows = []
+    for entry in metadata.get("model-index") or []:
+        for result in (entry.get("results") or []) if isinstance(entry, dict) else []:
+            task, dataset = result.get("task") or {}, result.get("dataset") or {}
+            for metric in result.get("metrics") or []:
+                rows.append(
+                    {
+                        "task": task.get("name") or task.get("type", ""),
+                        "dataset": dataset.get("name") or dataset.get("type", ""),
+                        "name": metric.get("name") or metric.get("type", ""),
+                        "value": metric.get("value"),
+                        "verified": False,
+                    }
+                )
+    return rows
 
 
 def gated_fields(repository: ModelRepository) -> dict[str, Any]:

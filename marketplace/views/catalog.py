@@ -121,6 +121,8 @@ def _active_filters(params: dict) -> list[dict]:
         "signed": "Signed only",
         "min_score": "Score ≥",
         "max_score": "Score ≤",
+        "fits_in": "Fits in GB",
+        "fits_precision": "at",
     }
     active = []
     for key, label in labels.items():

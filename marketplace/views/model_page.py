@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
-from registry.models import AccessGrant
+from registry.errors import InvalidInput
+from registry.models import AccessGrant, ModelRepository
 from registry.services import access
 
 from .. import cards, licenses, snippets
@@ -24,6 +25,12 @@ def model_page(request: HttpRequest, namespace: str, name: str, revision: str = 
     if data.card and data.card["body"].strip():
         card_html = cards.rendered_card(version_id=data.version.pk, body=data.card["body"])
     license_id = data.version.license or repository.license
+    pick_score = _score_param(request.GET.get("family_min_score", ""))
+    family_pick = (
+        data.family.smallest_scoring_at_least(pick_score)
+        if data.family is not None and pick_score is not None
+        else None
+    )
     license_file = next((f["path"] for f in data.files if f["path"] in licenses.LICENSE_FILES), None)
     return render_page(
         request,
@@ -52,5 +59,22 @@ def model_page(request: HttpRequest, namespace: str, name: str, revision: str = 
             "signature_path": evidence.SIGNATURE_PATH,
             "grant_statuses": AccessGrant.Status,
             "file_count": len(data.files),
+            "family": data.family,
+            "family_relation_labels": dict(ModelRepository.Relation.choices),
+            "family_min_score": pick_score,
+            "family_pick": family_pick,
         },
     )
+
+
+def _score_param(value: str) -> float | None:
+    """`family_min_score`: a score in [0, 1], or None when absent."""
+    if not value.strip():
+        return None
+    try:
+        score = float(value)
+    except ValueError:
+        raise InvalidInput(f"family_min_score={value[:40]!r} is not a number between 0 and 1") from None
+    if not 0 <= score <= 1:
+        raise InvalidInput(f"family_min_score={score:g} must lie between 0 and 1")
+    return score

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from registry.errors import NotFound, RegistryError
+from registry.errors import InvalidInput, NotFound, RegistryError
 from registry.models import (
     ApiToken,
     EmailVerification,
@@ -198,6 +198,9 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
 # --- tokens ------------------------------------------------------------------------------------
 
 
+NEW_TOKEN_COOKIE = "new_token"  # noqa: S105 - a cookie name, not a secret
+
+
 class TokenForm(forms.Form):
     name = forms.CharField(max_length=100)
     scope = forms.ChoiceField(choices=ApiToken.Scope.choices, initial=ApiToken.Scope.READ)
@@ -218,10 +221,23 @@ def token_list(request: HttpRequest) -> HttpResponse:
         return redirect("portal:tokens")
     if request.method == "POST" and form.is_valid():
         _, raw = tokens.create_token(user=request.user, **form.cleaned_data)
-        request.session["new_token"] = raw  # shown by the next GET only (a reload shows nothing)
-        return redirect("portal:tokens")
+        # Shown by the next GET only (a reload shows nothing). Carried there by a short-lived signed
+        # cookie, not the session: the session table would hold the raw token, which is stored
+        # nowhere on the server (only its hash is).
+        response = redirect("portal:tokens")
+        response.set_signed_cookie(
+            NEW_TOKEN_COOKIE,
+            raw,
+            salt=NEW_TOKEN_COOKIE,
+            max_age=120,
+            path=request.path,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Strict",
+        )
+        return response
     if request.method == "GET":
-        created = request.session.pop("new_token", None)
+        created = request.get_signed_cookie(NEW_TOKEN_COOKIE, None, salt=NEW_TOKEN_COOKIE, max_age=120)
     context = {
         "form": form,
         "created": created,  # shown once, never stored
@@ -230,6 +246,8 @@ def token_list(request: HttpRequest) -> HttpResponse:
     }
     response = _render(request, "tokens.html", context)
     response["Cache-Control"] = "no-store"
+    if NEW_TOKEN_COOKIE in request.COOKIES:
+        response.delete_cookie(NEW_TOKEN_COOKIE, path=request.path, samesite="Strict")
     return response
 
 
@@ -285,6 +303,9 @@ def new_repository(request: HttpRequest) -> HttpResponse:
 def repository(request: HttpRequest, namespace: str, name: str) -> HttpResponse:
     try:
         repo = _repository(request.user, namespace, name)
+    except RegistryError as exc:  # not visible: 404; visible but not writable: 403
+        return _render(request, "error.html", {"message": exc.message}, status=exc.status)
+    try:
         if request.method == "POST" and request.POST.get("action") == "tag":
             version = Version.objects.published().get(repository=repo, commit_id=request.POST["commit"])
             repositories.create_tag(
@@ -293,8 +314,9 @@ def repository(request: HttpRequest, namespace: str, name: str) -> HttpResponse:
             messages.success(request, f"Tagged {version.commit_id[:10]} as {request.POST['tag']}.")
         elif request.method == "POST" and request.POST.get("action") == "yank":
             version = Version.objects.published().get(repository=repo, commit_id=request.POST["commit"])
-            version.is_yanked, version.yank_reason = True, request.POST.get("reason", "")[:500]
-            version.save(update_fields=["is_yanked", "yank_reason"])
+            repositories.yank_version(
+                version=version, reason=request.POST.get("reason", ""), actor=request.user
+            )
             messages.success(request, f"Version {version.commit_id[:10]} yanked.")
     except (RegistryError, Version.DoesNotExist) as exc:
         messages.error(request, getattr(exc, "message", "no such published version"))
@@ -315,11 +337,9 @@ def _snippets(request: HttpRequest, repo: ModelRepository) -> dict:
         "endpoint": endpoint,
         "snippet_cli": (
             f"export HF_ENDPOINT={endpoint}\nexport HF_TOKEN=<a write token from Tokens>\n"
-            "# needed for files over the inline limit: this registry does not speak Xet\n"
-            f"export HF_HUB_DISABLE_XET=1\nhf upload {repo.repo_id} ./my-model ."
+            f"hf upload {repo.repo_id} ./my-model ."
         ),
         "snippet_python": (
-            "import os\nos.environ['HF_HUB_DISABLE_XET'] = '1'  # before importing huggingface_hub\n"
             "from huggingface_hub import HfApi\n"
             f"api = HfApi(endpoint='{endpoint}', token='<write token>')\n"
             f"api.upload_folder(folder_path='./my-model', repo_id='{repo.repo_id}')"
@@ -355,8 +375,11 @@ def api(view: Callable[..., JsonResponse]) -> Callable[..., JsonResponse]:
             return JsonResponse({"error": "log in first"}, status=401)
         try:
             body = json.loads(request.body or b"{}") if request.method == "POST" else {}
-            if not isinstance(body, dict):
-                raise ValueError("the body must be a JSON object")
+        except ValueError as exc:
+            return JsonResponse({"error": f"the body is not valid JSON: {exc}"}, status=400)
+        if not isinstance(body, dict):
+            return JsonResponse({"error": "the body must be a JSON object"}, status=400)
+        try:
             return view(request, body, *args, **kwargs)
         except uploads.TooManyRequests as exc:
             response = JsonResponse({"error": exc.message}, status=429)
@@ -364,8 +387,6 @@ def api(view: Callable[..., JsonResponse]) -> Callable[..., JsonResponse]:
             return response
         except RegistryError as exc:
             return JsonResponse({"error": exc.message, "code": exc.code}, status=exc.status)
-        except (ValueError, KeyError, TypeError) as exc:
-            return JsonResponse({"error": f"bad request: {exc}"}, status=400)
 
     return wrapper
 
@@ -379,6 +400,13 @@ def _draft_state(draft: Version) -> dict:
         "files": list(draft.files.values_list("path", flat=True)),
         "model_url": f"/{draft.repository.repo_id}" if draft.is_published else None,
     }
+
+
+def _required(body: dict, name: str, kind: type):
+    value = body.get(name)
+    if type(value) is not kind:  # bool is an int subclass: `"size": true` is refused too
+        raise InvalidInput(f"{name!r} must be a JSON {'string' if kind is str else 'integer'}")
+    return value
 
 
 @require_POST
@@ -396,7 +424,7 @@ def api_start(request: HttpRequest, body: dict, namespace: str, name: str) -> Js
 def api_file(request: HttpRequest, body: dict, draft_id: int) -> JsonResponse:
     draft = uploads.portal_draft(draft_id=draft_id, user=request.user)
     upload_ = uploads.start_file_upload(
-        draft=draft, user=request.user, path=str(body["path"]), size=int(body["size"])
+        draft=draft, user=request.user, path=_required(body, "path", str), size=_required(body, "size", int)
     )
     session = upload_.session
     return JsonResponse(
@@ -446,7 +474,9 @@ FRAMEWORKS = {
 
 def _card(body: dict) -> bytes:
     fields = body.get("card") or {}
-    compliance = fields.get("compliance") or {}
+    compliance = fields.get("compliance") or {} if isinstance(fields, dict) else None
+    if not isinstance(compliance, dict):
+        raise InvalidInput('"card" must be a JSON object, and its "compliance" too')
     for flag in ("contains_phi", "contains_pii"):
         if compliance.get(flag) in ("yes", "no"):
             compliance[flag] = compliance[flag] == "yes"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from registry.formats.footprint import FIT_PRECISIONS
 from registry.models import ApiToken
 
 ORDERINGS = [
@@ -45,6 +46,15 @@ class ModelListQuerySerializer(serializers.Serializer):
     gated = serializers.BooleanField(required=False, allow_null=True, default=None)
     min_parameters = serializers.IntegerField(required=False, min_value=0)
     max_parameters = serializers.IntegerField(required=False, min_value=0)
+    fits_in_gb = serializers.FloatField(
+        required=False, min_value=0, help_text="Only models whose weights fit in this many GB (10^9 bytes)."
+    )
+    fits_precision = serializers.ChoiceField(
+        choices=FIT_PRECISIONS,
+        required=False,
+        default="stored",
+        help_text="The precision `fits_in_gb` counts at: as stored, or re-quantized to bf16, int8 or int4.",
+    )
     ordering = serializers.ChoiceField(choices=ORDERINGS, required=False, default="-downloads")
     cursor = serializers.CharField(
         required=False, max_length=1000, help_text="From a previous page's `next`."
@@ -136,6 +146,10 @@ class VersionSummarySerializer(serializers.Serializer):
 
 class VersionDetailSerializer(VersionSummarySerializer):
     parameters_by_dtype = serializers.DictField(child=serializers.IntegerField())
+    memory_footprint = serializers.DictField(
+        help_text="Weights only, from the safetensors headers: `parameters`, `dtype` (dominant), and bytes "
+        "`stored`, `bf16`, `int8`, `int4`; empty without weights."
+    )
     refs = serializers.ListField(child=serializers.CharField(), help_text="Branches and tags pointing here.")
     file_count = serializers.IntegerField()
 
@@ -214,6 +228,17 @@ class ModelDetailSerializer(ModelSummarySerializer):
     compliance = ComplianceSerializer()
     evaluations = serializers.ListField(child=serializers.DictField())
     has_file_access = serializers.BooleanField(help_text="False on a gated model until access is granted.")
+    kind = serializers.ChoiceField(
+        choices=["hosted", "external"], help_text="`external`: an API-only listing with no weights here."
+    )
+    external_provider = serializers.CharField(help_text="External listings: who serves the model.")
+    external_url = serializers.CharField(
+        help_text="External listings: where the provider's API is documented."
+    )
+    base_model = serializers.CharField(help_text="The base model its card names (first one); empty if none.")
+    base_model_relation = serializers.CharField(
+        help_text="quantized, distilled, finetune, adapter or merge; empty without a base model."
+    )
 
 
 class PublisherSerializer(serializers.Serializer):

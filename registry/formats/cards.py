@@ -9,6 +9,8 @@ import yaml
 
 from registry.errors import InvalidModelCard
 
+from . import relations
+
 MAX_CARD_SIZE = 1 << 20  # 1 MiB of README is already a book
 
 _STRING_OR_LIST = ("base_model", "language", "datasets", "metrics")
@@ -79,6 +81,10 @@ def _check_yaml_block(text: str) -> None:
         raise InvalidModelCard(f"metadata is not valid YAML{where}: {exc}", path="README.md") from exc
     if loaded is not None and not isinstance(loaded, dict):
         raise InvalidModelCard("metadata must be a YAML mapping (key: value lines)", path="README.md")
+    if loaded:
+        # Field types before the library sees them: it fails on some with messages that name no
+        # field ("'int' object is not iterable" for `tags: 42`).
+        _check_types(loaded)
 
 
 def _check_types(metadata: dict[str, Any]) -> None:
@@ -89,6 +95,10 @@ def _check_types(metadata: dict[str, Any]) -> None:
         value = metadata.get(key)
         if value is not None and not isinstance(value, str | list):
             raise InvalidModelCard(f"metadata field {key!r} must be a string or a list", path="README.md")
+    try:
+        relations.normalize_relation(metadata.get("base_model_relation"))
+    except ValueError as exc:
+        raise InvalidModelCard(str(exc), path="README.md") from None
     tags = metadata.get("tags")
     if tags is not None and (
         not isinstance(tags, list) or not all(isinstance(t, str | int | float) for t in tags)

@@ -54,6 +54,19 @@ def integer(value: str | None, name: str, *, default: int, minimum: int, maximum
     return number
 
 
+def gigabytes(value: str | None, name: str) -> int | None:
+    """A size in GB (10^9 bytes, fractions allowed) as bytes; None when absent."""
+    if value is None or value == "":
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        raise InvalidInput(f"{name} must be a number of GB, not {value[:40]!r}") from None
+    if not 0 <= number <= 1e6:
+        raise InvalidInput(f"{name} must be between 0 and 1000000 GB, not {value[:40]!r}")
+    return int(number * 1e9)
+
+
 def parameter_range(value: str | None) -> tuple[int | None, int | None]:
     """`num_parameters=min:6B,max:128B` (either bound optional) as numbers of parameters."""
     if not value:

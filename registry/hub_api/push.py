@@ -29,9 +29,10 @@ from registry.errors import (
 from registry.formats import cards
 from registry.models import ApiToken, ModelRepository, Ref
 from registry.services import access, accounts, repositories, uploads
+from registry.xet import tokens as xet_tokens
 
 from .endpoints import Caller, hub_endpoint
-from .responses import WARNING, error_response, hub_json
+from .responses import error_response, hub_json
 from .revisions import resolve
 
 LFS_JSON = "application/vnd.git-lfs+json"
@@ -106,10 +107,12 @@ def create_repo(request: HttpRequest, caller: Caller) -> HttpResponse:
     body = _json_body(request)
     if body.get("type", "model") != "model":
         raise InvalidInput(f"only model repositories are hosted here, not {body.get('type')!r}")
-    name = str(body.get("name") or "")
+    name = repositories.valid_name(str(body.get("name") or ""), "repository name")
     organization = body.get("organization")
     # "user/name" names the user's own namespace, created on first use.
     personal = not organization or organization == user.get_username()
+    if not personal:
+        organization = repositories.valid_name(str(organization), "namespace")
     namespace = (
         accounts.personal_namespace(user=user)
         if personal
@@ -179,12 +182,9 @@ def preupload(request: HttpRequest, caller: Caller, namespace: str, name: str, r
                 "oid": uploads.current_oid(repository=repository, branch=branch, path=path, mode=mode),
             }
         )
-    response = hub_json({"files": answer})
-    if any(item["uploadMode"] == "lfs" for item in answer):
-        # With hf_xet installed the client now asks for a Xet token and fails with a bare
-        # "400 ... xet-write-token"; this warning (printed once) says what to do about it.
-        response[WARNING] = f"xet; {uploads.xet_hint()}"
-    return response
+    # "lfs" files then go through Xet when hf_xet is installed (xet-write-token, /xet-cas/), or
+    # through the LFS batch API when it is not (or HF_HUB_DISABLE_XET=1): both end in the same commit.
+    return hub_json({"files": answer})
 
 
 @hub_endpoint("POST")
@@ -259,10 +259,37 @@ def lfs_verify(request: HttpRequest, caller: Caller) -> HttpResponse:
     return hub_json({"success": True})
 
 
+def _xet_token_response(request: HttpRequest, token: xet_tokens.XetToken) -> HttpResponse:
+    """Both forms the client reads: JSON for hf_xet (Rust), headers for huggingface_hub (Python)."""
+    cas_url = request.build_absolute_uri("/xet-cas")
+    body = {"accessToken": token.access_token, "exp": token.expires_at, "casUrl": cas_url}
+    headers = {
+        "X-Xet-Cas-Url": cas_url,
+        "X-Xet-Access-Token": token.access_token,
+        "X-Xet-Token-Expiration": str(token.expires_at),
+    }
+    return hub_json(body, headers=headers)
+
+
 @hub_endpoint("GET")
-def xet_token(request: HttpRequest, caller: Caller, namespace: str, name: str, revision: str) -> HttpResponse:
-    """A client with `hf_xet` installed asks here for large files; say what to do instead."""
-    raise InvalidInput(uploads.xet_hint())
+def xet_write_token(
+    request: HttpRequest, caller: Caller, namespace: str, name: str, revision: str
+) -> HttpResponse:
+    """hf_xet asks here (and again before expiry) for a token to upload xorbs and shards."""
+    user = _writer(caller)
+    repository = _writable(namespace, name, user)
+    token = xet_tokens.mint(repository=repository, scope=xet_tokens.WRITE, api_token=caller.token)
+    return _xet_token_response(request, token)
+
+
+@hub_endpoint("GET")
+def xet_read_token(
+    request: HttpRequest, caller: Caller, namespace: str, name: str, revision: str
+) -> HttpResponse:
+    """A token to read reconstructions of the repository's files (whoever may read its files)."""
+    repository = access.access_repository(repository_id=f"{namespace}/{name}", user=caller.user, files=True)
+    token = xet_tokens.mint(repository=repository, scope=xet_tokens.READ, api_token=caller.token)
+    return _xet_token_response(request, token)
 
 
 # --- commits -----------------------------------------------------------------------------------
@@ -278,7 +305,7 @@ def _ndjson_lines(request: HttpRequest):
         if len(raw) > limit:
             raise InvalidInput(
                 f"commit line {number} is over {limit} bytes: files this large must be uploaded as LFS "
-                "files, not inline. " + uploads.xet_hint()
+                "files, not inline: " + uploads.upload_hint()
             )
         if not raw.strip():
             continue
@@ -307,6 +334,7 @@ def commit(request: HttpRequest, caller: Caller, namespace: str, name: str, revi
     builder = uploads.CommitBuilder(
         repository=repository,
         user=user,
+        token=caller.token,
         branch=unquote(revision),
         parent_commit=header.get("parentCommit") or None,
     )

@@ -15,7 +15,12 @@ urlpatterns = [
     re_path(rf"^api/models/{REPO}/commit/(?P<revision>.+)$", push.commit, name="hub-commit"),
     re_path(rf"^api/models/{REPO}/tag/(?P<revision>.+)$", push.tag, name="hub-tag"),
     re_path(rf"^api/models/{REPO}/branch/(?P<branch>.+)$", push.branch, name="hub-branch"),
-    re_path(rf"^api/models/{REPO}/xet-write-token/(?P<revision>.+)$", push.xet_token, name="hub-xet-write"),
+    re_path(
+        rf"^api/models/{REPO}/xet-write-token/(?P<revision>.+)$", push.xet_write_token, name="hub-xet-write"
+    ),
+    re_path(
+        rf"^api/models/{REPO}/xet-read-token/(?P<revision>.+)$", push.xet_read_token, name="hub-xet-read"
+    ),
     re_path(rf"^{REPO}\.git/info/lfs/objects/batch$", push.lfs_batch, name="hub-lfs-batch"),
     re_path(
         r"^api/uploads/(?P<session_id>[0-9]+)/complete$", push.complete_multipart, name="hub-lfs-complete"

@@ -34,6 +34,20 @@ class RepositoryQuerySet(models.QuerySet["ModelRepository"]):
 
 
 class ModelRepository(models.Model):
+    class Kind(models.TextChoices):
+        HOSTED = "hosted", "Weights hosted here"
+        EXTERNAL = "external", "External listing (API only, no weights here)"
+
+    class Relation(models.TextChoices):
+        """How a model derives from its `base_model`: the Hub's `base_model_relation` values, plus
+        `distilled`, which regulated buyers ask about separately from fine-tunes."""
+
+        QUANTIZED = "quantized", "Quantized"
+        DISTILLED = "distilled", "Distilled"
+        FINETUNE = "finetune", "Fine-tuned"
+        ADAPTER = "adapter", "Adapter"
+        MERGE = "merge", "Merged"
+
     class Visibility(models.TextChoices):
         PUBLIC = "public", "Public"
         PRIVATE = "private", "Private"
@@ -54,6 +68,14 @@ class ModelRepository(models.Model):
     gating = models.CharField(max_length=8, choices=Gating.choices, default=Gating.NONE)
     gating_terms = models.TextField(blank=True, help_text="License terms a user accepts for access.")
     downloads = models.PositiveBigIntegerField(default=0)
+    # Families: the default branch's card `base_model` (its first entry) and relation, copied at
+    # publication so that a base model's variants are one indexed lookup away.
+    base_model = models.CharField(max_length=200, blank=True, db_index=True)
+    base_model_relation = models.CharField(max_length=16, choices=Relation.choices, blank=True)
+    # External listings: models reachable only through their provider's API; no file is served.
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.HOSTED)
+    external_provider = models.CharField(max_length=120, blank=True)
+    external_url = models.URLField(blank=True, help_text="Where the provider documents its API.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -81,3 +103,7 @@ class ModelRepository(models.Model):
     @property
     def is_gated(self) -> bool:
         return self.gating != self.Gating.NONE
+
+    @property
+    def is_external(self) -> bool:
+        return self.kind == self.Kind.EXTERNAL

@@ -43,6 +43,9 @@ class Version(models.Model):
     total_size = models.PositiveBigIntegerField(default=0)
     parameter_count = models.PositiveBigIntegerField(null=True, blank=True)
     parameters_by_dtype = models.JSONField(default=dict, blank=True)
+    # Bytes the weights need in memory, as stored and at bf16/int8/int4 (registry/formats/footprint.py),
+    # computed from the safetensors headers at ingest; {} for a version without weights.
+    memory_footprint = models.JSONField(default=dict, blank=True)
     license = models.CharField(max_length=64, blank=True)
     is_yanked = models.BooleanField(default=False)
     yank_reason = models.CharField(max_length=500, blank=True)

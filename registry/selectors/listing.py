@@ -23,6 +23,8 @@ from django.db.models import BooleanField, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from registry.errors import InvalidInput
+from registry.formats.footprint import FIT_PRECISIONS
+from registry.formats.relations import RELATIONS
 from registry.models import ModelRepository, Publisher
 
 DEFAULT_BRANCH = "main"
@@ -84,6 +86,8 @@ class ModelQuery:
     gated: bool | None = None
     min_parameters: int | None = None
     max_parameters: int | None = None
+    fits_in_bytes: int | None = None  # the weights need at most this many bytes at `fits_precision`
+    fits_precision: str = "stored"  # stored, bf16, int8 or int4 (registry/formats/footprint.py)
     sort: str = "downloads"
     descending: bool = True
     limit: int = 50
@@ -169,6 +173,13 @@ def _apply_filters(rows: QuerySet, query: ModelQuery) -> QuerySet:
         rows = rows.filter(parameter_count__gte=query.min_parameters)
     if query.max_parameters is not None:
         rows = rows.filter(parameter_count__lte=query.max_parameters)
+    if query.fits_in_bytes is not None:
+        if query.fits_precision not in FIT_PRECISIONS:
+            raise InvalidInput(f"fits_precision must be one of {', '.join(FIT_PRECISIONS)}")
+        # An annotation reuses the branch's join; a filter on refs__version__... would add one.
+        rows = rows.annotate(memory_footprint=F("refs__version__memory_footprint")).filter(
+            **{f"memory_footprint__{query.fits_precision}__lte": query.fits_in_bytes}
+        )
     for tag in query.tags:
         rows = rows.filter(_tag_filter(tag))
     if query.search.strip():
@@ -182,6 +193,11 @@ def _tag_filter(tag: str) -> Q:
         return Q(license=value)
     if value and kind == "industry":
         return Q(industry=value)
+    if value and kind == "base_model":  # the Hub's `base_model:ID` and `base_model:RELATION:ID`
+        relation, separator, base = value.partition(":")
+        if separator and relation in RELATIONS:
+            return Q(base_model=base, base_model_relation=relation)
+        return Q(base_model=value)
     # SQLite has no JSON containment: there, match the quoted value in the stored JSON text.
     in_tags = Q(tags__contains=[tag]) if _is_postgres() else Q(tags__icontains=json.dumps(tag))
     return in_tags | Q(task=tag) | Q(industry=tag)

@@ -11,8 +11,14 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 
-from registry.errors import PermissionDenied, RepositoryGated, RepositoryNotFound, VersionCompromised
-from registry.models import AccessGrant, AuditEvent, Membership, ModelRepository, Version
+from registry.errors import (
+    NoWeightsHere,
+    PermissionDenied,
+    RepositoryGated,
+    RepositoryNotFound,
+    VersionCompromised,
+)
+from registry.models import AccessGrant, AuditEvent, Membership, ModelRepository, Version, VersionFile
 
 User = AbstractBaseUser | AnonymousUser | None
 
@@ -47,6 +53,8 @@ def access_repository(*, repository_id: str, user: User, files: bool = False) ->
     )
     if repository is None:
         raise RepositoryNotFound(f"Repository {repository_id} not found, or you do not have access to it.")
+    if files:
+        require_weights_here(repository)
     if files and repository.is_gated and not has_gated_access(user, repository):
         raise RepositoryGated(
             f"Access to {repository_id} is restricted: you must accept its license terms"
@@ -58,6 +66,19 @@ def access_repository(*, repository_id: str, user: User, files: bool = False) ->
             + " before downloading its files. Visit the model page to request access."
         )
     return repository
+
+
+def require_weights_here(repository: ModelRepository) -> None:
+    """Refuse a pull of an external listing (404 EntryNotFound, the message says why): its card,
+    terms and recorded evaluations are readable, but its weights live with its provider."""
+    if repository.is_external:
+        where = f" at {repository.external_url}" if repository.external_url else ""
+        provider = repository.external_provider or "its provider"
+        raise NoWeightsHere(
+            f"{repository.repo_id} is an external listing: no weights here. This registry lists it for "
+            f"comparison only (card, terms, compliance answers and recorded evaluations); the model is "
+            f"reachable only through {provider}'s API{where}, so there are no files to download."
+        )
 
 
 def require_intact(*, version: Version) -> None:
@@ -135,3 +156,18 @@ def decide_access(*, grant: AccessGrant, approve: bool, actor: AbstractBaseUser)
         user=grant.user.get_username(),
     )
     return grant
+
+
+def may_link_digest(*, sha256: str, repository: ModelRepository, user: User) -> bool:
+    """Whether a commit to `repository` may name stored bytes by their sha256 alone.
+
+    Knowing a digest must not hand anyone another tenant's private file: bytes are linked only
+    when this repository already holds them or the user may read a published version holding them.
+    Anyone else proves possession by uploading the bytes again (registry/services/uploads.py)."""
+    holding = VersionFile.objects.filter(sha256=sha256)
+    if holding.filter(version__repository=repository).exists():
+        return True
+    readable = ModelRepository.objects.visible_to(user).filter(
+        pk__in=holding.filter(version__status=Version.Status.PUBLISHED).values("version__repository_id")
+    )
+    return any(has_gated_access(user, candidate) for candidate in readable[:20])

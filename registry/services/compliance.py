@@ -23,6 +23,7 @@ from registry.errors import LicenseRefused
 from registry.formats.cards import ParsedCard
 from registry.models import ComplianceCheck, ModelCard, ModelRepository, Ref, Version, VersionSignature
 from registry.signing.base import SIGNATURE_PATH, SignedManifest
+from registry.webhooks import events as webhook_events
 
 REPORT_SCHEMA = "slm-registry/compliance-report/v1"
 NO_EVALUATIONS = "No evaluation has finished for this version yet."
@@ -318,4 +319,6 @@ def _store(version: Version, result: Assessment) -> ComplianceCheck:
             "rules_version": data["rules_version"],
         },
     )
+    if check.error_count or check.warning_count:
+        webhook_events.emit_for_version("compliance.finding", version, findings=data["findings"])
     return check

@@ -12,7 +12,6 @@ import logging
 import posixpath
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,8 +21,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from registry.errors import DigestMismatch, IngestError, InvalidInput, InvalidSafetensors
-from registry.formats import cards, files, safetensors
-from registry.hashing import digest_chunks, digest_file, lfs_pointer_oid
+from registry.formats import cards, files, footprint, relations, safetensors
+from registry.hashing import Digest, digest_chunks, digest_file, lfs_pointer_oid
 from registry.models import (
     AuditEvent,
     Blob,
@@ -36,6 +35,7 @@ from registry.models import (
     VersionFile,
 )
 from registry.storage import blob_key, get_store
+from registry.webhooks import events as webhook_events
 
 logger = logging.getLogger(__name__)
 
@@ -81,9 +81,10 @@ def stage_local_file(
     """Store a local file once per sha256 and add it to the draft; `progress` gets byte counts.
 
     A file that looks unchanged since the branch head (same path and size) is hashed first, so
-    an identical blob is not sent again. Any other file is hashed while it uploads to an upload
-    key, and dropped afterwards if its digest turns out to be stored already. Either way the
-    server re-hashes the stored bytes at verification.
+    an identical blob is not sent again. Any other file is uploaded to an upload key, then the
+    server hashes the stored bytes (the digest that publication requires, computed once here: no
+    local pre-hash competes with the upload for the CPU) and drops the copy if that digest is
+    stored already.
     """
     size = local_path.stat().st_size
     check_new_file(draft=draft, path=path, size=size)
@@ -95,21 +96,32 @@ def stage_local_file(
                 progress(size)
             return StagedFile(path=path, sha256=digest.sha256, size=size, reused=True)
     store, upload_key = get_store(), f"uploads/{uuid.uuid4().hex}"
-    with ThreadPoolExecutor(1, thread_name_prefix="hash") as pool:
-        hashing = pool.submit(digest_file, local_path)  # overlaps the upload; the file is in page cache
-        store.upload_file(upload_key, local_path, progress=progress)
-        digest = hashing.result()
+    store.upload_file(upload_key, local_path, progress=progress)
+    digest = _digest_stored(upload_key, size)
+    if digest.size != size:
+        store.delete(upload_key)
+        raise DigestMismatch(f"stored object holds {digest.size} bytes, {size} were sent", path=path)
     reused = Blob.objects.filter(sha256=digest.sha256, verified_at__isnull=False).exists()
     if reused:
         store.delete(upload_key)  # stored once: this copy is redundant
-    add_stored_file(
-        draft=draft,
-        path=path,
-        sha256=digest.sha256,
-        size=digest.size,
-        storage_key=None if reused else upload_key,
+    file = add_stored_file(
+        draft=draft, path=path, sha256=digest.sha256, size=size, storage_key=None if reused else upload_key
     )
-    return StagedFile(path=path, sha256=digest.sha256, size=digest.size, reused=reused)
+    if not reused:
+        _mark_verified(file.blob, digest)
+    return StagedFile(path=path, sha256=digest.sha256, size=size, reused=reused)
+
+
+def _digest_stored(key: str, size: int, progress: Progress | None = None) -> Digest:
+    """The server's digest of stored bytes (and the git sha1 Hub clients use for small files)."""
+    small = size < settings.REGISTRY_LFS_THRESHOLD
+    return digest_chunks(get_store().iter_chunks(key), git_size=size if small else None, progress=progress)
+
+
+def _mark_verified(blob: Blob, digest: Digest) -> None:
+    now = timezone.now()
+    Blob.objects.filter(pk=blob.pk).update(verified_at=now, git_sha1=digest.git_sha1 or "")
+    blob.verified_at, blob.git_sha1 = now, digest.git_sha1 or ""
 
 
 def _probably_unchanged(draft: Version, path: str, size: int) -> bool:
@@ -193,6 +205,11 @@ def _verify(version: Version, progress: Progress | None) -> None:
         files.check_path(file.path)
         files.check_file_type(file.path)
         _verify_blob(file, progress)
+    if version.repository.is_external and any(files.is_weights(f.path) for f in version_files):
+        raise IngestError(
+            f"{version.repository.repo_id} is an external listing (served by its provider's API): "
+            "it holds a card only, no weights"
+        )
 
     summaries: dict[str, safetensors.SafetensorsSummary] = {}
     for file in version_files:
@@ -228,18 +245,14 @@ def _verify_blob(file: VersionFile, progress: Progress | None) -> None:
         raise DigestMismatch(
             f"stored object holds {info.size} bytes, {blob.size} were declared", path=file.path
         )
-    small = blob.size < settings.REGISTRY_LFS_THRESHOLD
-    digest = digest_chunks(
-        store.iter_chunks(blob.storage_key), git_size=blob.size if small else None, progress=progress
-    )
+    digest = _digest_stored(blob.storage_key, blob.size, progress)
     if digest.sha256 != blob.sha256 or digest.size != blob.size:
         store.delete(blob.storage_key)  # the object does not hold what its key names
         raise DigestMismatch(
             f"stored bytes hash to sha256 {digest.sha256}, not the declared {blob.sha256}", path=file.path
         )
     files.check_content_head(file.path, digest.head)
-    Blob.objects.filter(pk=blob.pk).update(verified_at=timezone.now(), git_sha1=digest.git_sha1 or "")
-    blob.verified_at, blob.git_sha1 = timezone.now(), digest.git_sha1 or ""
+    _mark_verified(blob, digest)
 
 
 def _read_all(file: VersionFile) -> bytes:
@@ -314,8 +327,11 @@ def _record_metadata(
     version.total_size = sum(f.size for f in version_files)
     version.parameters_by_dtype = by_dtype
     version.parameter_count = sum(by_dtype.values()) if summaries else None
+    version.memory_footprint = footprint.footprint(by_dtype)
     version.license = card.license if card else ""
-    version.save(update_fields=["total_size", "parameters_by_dtype", "parameter_count", "license"])
+    version.save(
+        update_fields=["total_size", "parameters_by_dtype", "parameter_count", "memory_footprint", "license"]
+    )
     ModelCard.objects.filter(version=version).delete()
     ComplianceRecord.objects.filter(version=version).delete()
     if card is not None:
@@ -382,8 +398,16 @@ def publish_version(*, version: Version, actor: AbstractBaseUser | None) -> Vers
         repository.license = version.license
         repository.tags = [str(t) for t in card.metadata.get("tags") or []]
         repository.task = card.metadata.get("pipeline_tag") or repository.task
+    if version.target_branch == "main":  # the family tree follows the default branch
+        derived = relations.derivation(
+            card.metadata if card is not None else {},
+            paths=frozenset(version.files.values_list("path", flat=True)),
+            dtype=str(version.memory_footprint.get("dtype", "")),
+        )
+        repository.base_model, repository.base_model_relation = derived.base_model, derived.relation
     repository.save()  # bumps updated_at: the catalog's "recently updated"
     AuditEvent.record("version.published", actor=actor, version=version, commit=version.commit_id)
+    webhook_events.emit_for_version("version.published", version, branch=version.target_branch)
     _enqueue_post_publish(version)
     return version
 

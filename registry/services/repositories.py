@@ -11,7 +11,7 @@ from registry.models import AuditEvent, Membership, ModelRepository, Publisher, 
 from registry.models.publishers import name_validator
 
 
-def _valid_name(value: str, what: str) -> str:
+def valid_name(value: str, what: str) -> str:
     try:
         name_validator(value)
     except ValidationError as exc:
@@ -23,7 +23,7 @@ def split_repo_id(repo_id: str) -> tuple[str, str]:
     namespace, _, name = repo_id.partition("/")
     if not name or "/" in name:
         raise InvalidInput(f"repository id {repo_id!r} must be NAMESPACE/NAME")
-    return _valid_name(namespace, "namespace"), _valid_name(name, "repository name")
+    return valid_name(namespace, "namespace"), valid_name(name, "repository name")
 
 
 @transaction.atomic
@@ -32,7 +32,7 @@ def ensure_publisher(
 ) -> Publisher:
     """The organisation `slug`, created if missing, with `owner` as an owner member."""
     publisher, created = Publisher.objects.get_or_create(
-        slug=_valid_name(slug, "namespace"), defaults={"display_name": display_name or slug}
+        slug=valid_name(slug, "namespace"), defaults={"display_name": display_name or slug}
     )
     if owner is not None:
         Membership.objects.get_or_create(
@@ -57,7 +57,7 @@ def create_repository(
 ) -> ModelRepository:
     repository = ModelRepository(
         namespace=namespace,
-        name=_valid_name(name, "repository name"),
+        name=valid_name(name, "repository name"),
         industry=industry,
         task=task,
         visibility=visibility,
@@ -140,3 +140,12 @@ def update_repository(
         repository.save()
         AuditEvent.record("repository.updated", actor=actor, repository=repository, **changes)
     return repository
+
+
+@transaction.atomic
+def yank_version(*, version: Version, reason: str, actor: AbstractBaseUser | None) -> Version:
+    """Mark a published version as withdrawn (it stays downloadable for reproducibility); audited."""
+    version.is_yanked, version.yank_reason = True, reason.strip()[:500]
+    version.save(update_fields=["is_yanked", "yank_reason"])
+    AuditEvent.record("version.yanked", actor=actor, version=version, reason=version.yank_reason)
+    return version

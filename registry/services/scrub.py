@@ -23,6 +23,7 @@ from registry.errors import StorageUnavailable
 from registry.hashing import digest_chunks
 from registry.models import AuditEvent, Blob, Membership, Version
 from registry.storage import get_store
+from registry.webhooks import events as webhook_events
 
 logger = logging.getLogger(__name__)
 
@@ -164,6 +165,7 @@ def mark_compromised(blob: Blob, problem: str) -> list[Version]:
             reason=version.compromise_reason,
             notified=recipients,
         )
+        webhook_events.emit_for_version("tamper.detected", version, sha256=blob.sha256, reason=problem)
     return marked
 
 

@@ -66,6 +66,7 @@ from registry.signing.base import (
     parse_bundle,
 )
 from registry.storage import blob_key, get_store
+from registry.webhooks import events as webhook_events
 
 if TYPE_CHECKING:
     from registry.signing.base import Signer
@@ -576,6 +577,7 @@ def reissue_signature(*, version: Version, reason: str, actor=None) -> VersionSi
             previous_key=old.key_hint if old else None,
             previous_bundle_sha256=old.bundle_sha256 if old else None,
         )
+        webhook_events.emit_for_version("signature.reissued", version, reason=reason, key=key.hint)
     return signature
 
 

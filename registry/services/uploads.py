@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import uuid
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -25,16 +26,19 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from registry.errors import (
+    DigestMismatch,
     EntryNotFound,
     IngestError,
     InvalidInput,
     NotFound,
+    PermissionDenied,
     RegistryError,
     RevisionNotFound,
 )
 from registry.formats import files
 from registry.hashing import digest_chunks
 from registry.models import (
+    ApiToken,
     AuditEvent,
     Blob,
     ModelRepository,
@@ -45,13 +49,13 @@ from registry.models import (
 )
 from registry.services import access, ingest
 from registry.storage import blob_key, get_store
+from registry.xet import services as xet_services
 
 MIN_PART_SIZE = 5 << 20  # S3's minimum for every part but the last
 MAX_PARTS = 10_000
-DISABLE_XET_HINT = (
-    "This registry does not speak Xet: to push files larger than "
-    "{threshold} MiB set HF_HUB_DISABLE_XET=1 in your environment (for example "
-    "`HF_HUB_DISABLE_XET=1 hf upload ...`) so that huggingface_hub uses the LFS transfer instead."
+UPLOAD_HINT = (
+    "files of {threshold} MiB or more are uploaded before the commit, through Xet (huggingface_hub's "
+    "default with hf_xet) or the LFS batch API; upload_file / upload_folder / `hf upload` do both steps"
 )
 
 
@@ -74,8 +78,8 @@ class QuotaExceeded(RegistryError):
     code = "QuotaExceeded"
 
 
-def xet_hint() -> str:
-    return DISABLE_XET_HINT.format(threshold=settings.REGISTRY_INLINE_UPLOAD_THRESHOLD >> 20)
+def upload_hint() -> str:
+    return UPLOAD_HINT.format(threshold=settings.REGISTRY_INLINE_UPLOAD_THRESHOLD >> 20)
 
 
 # --- limits ------------------------------------------------------------------------------------
@@ -190,11 +194,16 @@ def plan_lfs_uploads(
             message = exc.message if isinstance(exc, InvalidInput) else f"bad object: {exc}"
             plans.append(LfsPlan(oid=str(item.get("oid"))[:64], size=0, error=message))
             continue
-        if _stored_verified(oid, size):
+        linkable = access.may_link_digest(sha256=oid, repository=repository, user=user)
+        if linkable and _stored_verified(oid, size):
             plans.append(LfsPlan(oid=oid, size=size))
             continue
         key, part = blob_key(oid), part_size_for(size)
-        if size <= part:
+        if not linkable and Blob.objects.filter(sha256=oid).exists():
+            # Stored for someone else: this caller proves possession by sending the bytes, to a key
+            # of its own (never over the stored object); the commit hashes them (`add_lfs`).
+            key = f"uploads/{uuid.uuid4().hex}"
+        elif size <= part:
             plans.append(LfsPlan(oid=oid, size=size, put_url=store.presign_put(key, ttl=ttl)))
             continue
         session = UploadSession.objects.create(
@@ -265,6 +274,7 @@ class CommitBuilder:
     user: AbstractBaseUser
     branch: str
     parent_commit: str | None = None
+    token: ApiToken | None = None  # the API token committing: files uploaded through Xet are bound to it
     added: dict[str, tuple[str, int]] = field(default_factory=dict)  # path -> (sha256, size)
     deleted_files: set[str] = field(default_factory=set)
     deleted_folders: set[str] = field(default_factory=set)
@@ -279,7 +289,16 @@ class CommitBuilder:
 
     def add_lfs(self, *, path: str, sha256: str, size: int | None) -> None:
         sha256 = _check_sha256(sha256)
+        sent_through_xet = xet_services.check_committable(
+            sha256=sha256, repository=self.repository, token=self.token, user=self.user
+        )
         blob = Blob.objects.filter(sha256=sha256).first()
+        if (
+            blob is not None
+            and not sent_through_xet
+            and not access.may_link_digest(sha256=sha256, repository=self.repository, user=self.user)
+        ):
+            self._prove_possession(path=path, sha256=sha256)
         if blob is not None and (size is None or blob.size == size):
             size = blob.size
         else:
@@ -287,12 +306,37 @@ class CommitBuilder:
             if info is None:
                 raise IngestError(
                     f"the bytes of sha256 {sha256} were never uploaded; upload them before committing "
-                    "(with huggingface_hub: " + xet_hint() + ")",
+                    "(" + upload_hint() + ")",
                     path=path,
                 )
             size = info.size if size is None else size
         check_declared_file(path=path, size=size)
         self._add(path, sha256, size)
+
+    def _prove_possession(self, *, path: str, sha256: str) -> None:
+        """The caller's own upload of bytes stored for someone else: hashed, then dropped."""
+        session = (
+            UploadSession.objects.filter(
+                repository=self.repository,
+                user=self.user,
+                sha256=sha256,
+                status=UploadSession.Status.COMPLETED,
+                storage_key__startswith="uploads/",
+            )
+            .order_by("-pk")
+            .first()
+        )
+        if session is None or get_store().head(session.storage_key) is None:
+            raise PermissionDenied(
+                f"{path}: a sha256 alone does not grant stored bytes; upload the file itself "
+                f"({upload_hint()})"
+            )
+        digest = digest_chunks(get_store().iter_chunks(session.storage_key))
+        get_store().delete(session.storage_key)  # the content-addressed copy is the one kept
+        if digest.sha256 != sha256:
+            raise DigestMismatch(
+                f"the uploaded bytes hash to sha256 {digest.sha256}, not {sha256}", path=path
+            )
 
     def delete_file(self, *, path: str) -> None:
         self.deleted_files.add(path)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -28,12 +28,20 @@ class ObjectInfo:
 class BlobStore(Protocol):
     def ensure_bucket(self) -> None: ...
 
+    def ping(self) -> None:
+        """Raise unless the bucket answers (readiness probe)."""
+
     def head(self, key: str) -> ObjectInfo | None: ...
 
     def put_bytes(self, key: str, data: bytes, *, content_type: str = "application/octet-stream") -> None: ...
 
     def upload_file(self, key: str, path: Path, *, progress: Callable[[int], None] | None = None) -> None:
         """Stream a local file up (multipart above one chunk); memory stays bounded by the parts in flight."""
+
+    def upload_stream(
+        self, key: str, stream: BinaryIO, *, progress: Callable[[int], None] | None = None
+    ) -> None:
+        """Stream a non-seekable reader up in order (multipart); memory bounded by the parts in flight."""
 
     def iter_chunks(self, key: str, *, chunk_size: int = 8 << 20) -> Iterator[bytes]:
         """Stream an object's bytes in order."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import BinaryIO
 
 import boto3
 from boto3.s3.transfer import TransferConfig
@@ -16,7 +18,15 @@ from registry.errors import StorageUnavailable
 
 from .base import ObjectInfo
 
+logger = logging.getLogger(__name__)
+
 _MISSING = {"404", "NoSuchKey", "NotFound"}
+
+
+def _unavailable(what: str, exc: Exception) -> StorageUnavailable:
+    # Clients see what failed, never the storage endpoint or object keys; the log has the details.
+    logger.warning("%s: %s", what, exc)
+    return StorageUnavailable(f"{what}; retry later")
 
 
 class S3BlobStore:
@@ -40,6 +50,14 @@ class S3BlobStore:
             max_concurrency=multipart_concurrency,
             use_threads=True,
         )
+        self._stream_transfer = TransferConfig(
+            multipart_threshold=multipart_chunk,
+            multipart_chunksize=multipart_chunk,
+            max_concurrency=multipart_concurrency,
+            use_threads=True,
+        )
+        # s3transfer's bound on parts read ahead of a non-seekable stream (boto3 does not expose it).
+        self._stream_transfer.max_in_memory_upload_chunks = multipart_concurrency + 2
         self._client = self._make_client(endpoint_url, access_key, secret_key, region, addressing_style)
         # Presigned URLs are bound to the host they were signed for: sign with the public one.
         self._public = (
@@ -71,14 +89,14 @@ class S3BlobStore:
         try:
             return fn(**kwargs)
         except EndpointConnectionError as exc:
-            raise StorageUnavailable(f"object storage is unreachable: {exc}") from exc
+            raise _unavailable("object storage is unreachable", exc) from exc
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in {
                 "SlowDown",
                 "ServiceUnavailable",
                 "InternalError",
             }:
-                raise StorageUnavailable(f"object storage is busy: {exc}") from exc
+                raise _unavailable("object storage is busy", exc) from exc
             raise
 
     def ensure_bucket(self) -> None:
@@ -88,6 +106,9 @@ class S3BlobStore:
             if exc.response.get("Error", {}).get("Code") not in _MISSING:
                 raise
             self._call(self._client.create_bucket, Bucket=self.bucket)
+
+    def ping(self) -> None:
+        self._call(self._client.head_bucket, Bucket=self.bucket)
 
     def head(self, key: str) -> ObjectInfo | None:
         try:
@@ -112,7 +133,25 @@ class S3BlobStore:
                 ExtraArgs={"ContentType": "application/octet-stream"},
             )
         except (BotoCoreError, ClientError) as exc:
-            raise StorageUnavailable(f"upload of {path.name} to object storage failed: {exc}") from exc
+            raise _unavailable(f"upload of {path.name} to object storage failed", exc) from exc
+
+    def upload_stream(
+        self, key: str, stream: BinaryIO, *, progress: Callable[[int], None] | None = None
+    ) -> None:
+        """Stream a readable (not seekable) object up: multipart, parts read in order, so a reader
+        that hashes what it hands over sees every byte once; memory stays bounded by the parts
+        buffered (`max_in_memory_upload_chunks`), never the object's size."""
+        try:
+            self._client.upload_fileobj(
+                stream,
+                self.bucket,
+                key,
+                Config=self._stream_transfer,
+                Callback=progress,
+                ExtraArgs={"ContentType": "application/octet-stream"},
+            )
+        except (BotoCoreError, ClientError) as exc:
+            raise _unavailable("streaming to object storage failed", exc) from exc
 
     def iter_chunks(self, key: str, *, chunk_size: int = 8 << 20, parallel: int = 3) -> Iterator[bytes]:
         """In-order chunks from `parallel` ranged GETs in flight: ~30 % faster than one stream

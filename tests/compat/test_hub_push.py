@@ -2,7 +2,8 @@
 
 Both client set-ups are exercised: Xet disabled (large files through the LFS batch API, basic and
 multipart transfers to presigned S3 URLs) and the default install with `hf_xet` (small files travel
-inline). What is downloaded afterwards must be byte-identical to what was pushed.
+inline, large ones through the Xet CAS).
+What is downloaded afterwards must be byte-identical to what was pushed.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import pytest
 import requests
 from huggingface_hub import HfApi, constants, snapshot_download
 from huggingface_hub.errors import HfHubHTTPError
-from huggingface_hub.utils import _http as hf_http
 from safetensors.numpy import save_file
 
 from registry.models import Blob, Ref, UploadSession, Version
@@ -111,8 +111,8 @@ def test_push_without_xet_goes_through_lfs_multipart_and_reads_back_identical(
     assert "doesn't exist" in str(missing.value)
 
 
-def test_default_install_pushes_small_files_inline_and_explains_xet_for_large_ones(
-    publisher, push_folders, small_parts, tmp_path, live_server, caplog
+def test_default_install_pushes_small_files_inline_and_large_ones_through_xet(
+    publisher, push_folders, small_parts, tmp_path, live_server
 ):
     api, _ = publisher
     api.create_repo("northwind/inline")
@@ -126,12 +126,14 @@ def test_default_install_pushes_small_files_inline_and_explains_xet_for_large_on
     )
     assert _pulled(folder) == folder_digests(push_folders["small"])
 
-    hf_http._WARNED_TOPICS.discard("xet")  # the client prints each server warning once per process
-    # 12 MiB is above the inline threshold: the client goes to Xet, which this server does not speak.
-    with pytest.raises(Exception, match="xet-write-token"):
-        api.upload_folder(folder_path=push_folders["large"], repo_id="northwind/inline")
-    assert "set HF_HUB_DISABLE_XET=1" in caplog.text  # what the user sees printed before the failure
-    assert _head("northwind/inline").commit_id == info.oid  # nothing changed
+    # 12 MiB is above the inline threshold: the client goes to Xet (see test_xet.py), no setting needed.
+    pushed = api.upload_folder(folder_path=push_folders["large"], repo_id="northwind/inline")
+    assert pushed.oid == _head("northwind/inline").commit_id != info.oid
+    assert UploadSession.objects.count() == 0  # not through the LFS batch API
+    head = _head("northwind/inline")
+    assert {f.path: f.sha256 for f in head.files.exclude(path="model.sig")} == folder_digests(
+        push_folders["large"]
+    )
 
 
 def test_hf_upload_command_line(publisher, push_folders, small_parts, tmp_path, live_server):

@@ -176,7 +176,7 @@ def test_errors_name_the_problem(catalog):
         ("/api/v1/models?search=%00", 400, "InvalidInput"),
         ("/api/v1/models/acme/missing", 404, "RepoNotFound"),
         ("/api/v1/models/northwind/retail-llama-mini/revisions/v9", 404, "RevisionNotFound"),
-        ("/api/v1/models/northwind/retail-llama-mini/revisions/%00/files", 404, "RevisionNotFound"),
+        ("/api/v1/models/northwind/retail-llama-mini/revisions/%00/files", 400, "InvalidInput"),
         ("/api/v1/publishers/nobody", 404, "NotFound"),
     ]
     for path, status, code in cases:

@@ -105,6 +105,7 @@ def test_published_versions_are_evaluated_by_the_worker_and_training_shows(
     celery_worker_process, healthcare_models, client, settings
 ):
     # Published with the post-publish hook: the worker plans and runs every evaluator.
+    settings.REGISTRY_POST_PUBLISH_TASKS = ["evaluators.tasks.evaluate_version"]
     trained = publish(
         healthcare_models["trained"],
         "meridian-health/clinical-trained",

@@ -74,7 +74,7 @@ def test_a_commit_body_far_above_djangos_memory_limit_is_read_from_the_stream(cl
     oversized = commit(
         client, auth, ndjson(("header", {"summary": "x"}), inline("vocab.txt", b"a" * (3 << 20)))
     )
-    assert oversized.status_code == 400 and "HF_HUB_DISABLE_XET=1" in oversized.json()["error"]
+    assert oversized.status_code == 400 and "uploaded before the commit" in oversized.json()["error"]
     stale = ndjson(("header", {"summary": "x", "parentCommit": "0" * 40}), inline("config.json", b"{}"))
     refused = commit(client, auth, stale)
     assert refused.status_code == 412 and "parentCommit" in refused.json()["error"]
@@ -325,3 +325,117 @@ def test_card_editor_validates_before_anything_is_stored(client, maintainer):
     draft = uploads.start_portal_draft(repository=repository, user=user)
     stored = client.post(f"/portal/api/uploads/{draft.pk}/card", data=bad, content_type="application/json")
     assert stored.status_code == 422 and not draft.files.exists()
+
+
+def test_portal_api_names_the_malformed_field(client, maintainer):
+    user, _, repository = maintainer
+    client.force_login(user)
+    draft = uploads.start_portal_draft(repository=repository, user=user)
+    cases = [
+        (f"/portal/api/uploads/{draft.pk}/files", b"{not json", "not valid JSON"),
+        (f"/portal/api/uploads/{draft.pk}/files", b"[1, 2]", "must be a JSON object"),
+        (
+            f"/portal/api/uploads/{draft.pk}/files",
+            b'{"path": "config.json"}',
+            "'size' must be a JSON integer",
+        ),
+        (f"/portal/api/uploads/{draft.pk}/files", b'{"path": 7, "size": 3}', "'path' must be a JSON string"),
+    ]
+    for path, body, message in cases:
+        response = client.post(path, data=body, content_type="application/json")
+        assert response.status_code == 400, (path, body, response.content)
+        assert message in response.json()["error"], response.json()
+    assert not draft.files.exists()
+    card = client.post("/portal/api/card-preview", data=b'{"card": ["mit"]}', content_type="application/json")
+    assert card.status_code == 422 and '"card" must be a JSON object' in card.json()["errors"][0]
+
+
+def _safetensors(seed: bytes) -> bytes:
+    header = json.dumps({"w": {"dtype": "U8", "shape": [32], "data_offsets": [0, 32]}}).encode()
+    return len(header).to_bytes(8, "little") + header + hashlib.sha256(seed).digest()
+
+
+def _lfs_batch(client, repo_id: str, auth, oid: str, size: int) -> dict:
+    return client.post(
+        f"/{repo_id}.git/info/lfs/objects/batch",
+        data=json.dumps(
+            {
+                "operation": "upload",
+                "transfers": ["basic", "multipart"],
+                "objects": [{"oid": oid, "size": size}],
+            }
+        ),
+        content_type="application/vnd.git-lfs+json",
+        **auth,
+    ).json()["objects"][0]
+
+
+def _send_one_part(client, action: dict, oid: str, data: bytes) -> None:
+    put = requests.put(action["header"]["1"], data=data, timeout=30)
+    assert put.status_code == 200
+    done = client.post(
+        action["href"].split("testserver", 1)[-1],
+        data=json.dumps({"oid": oid, "parts": [{"partNumber": 1, "etag": put.headers["ETag"]}]}),
+        content_type="application/vnd.git-lfs+json",
+    )
+    assert done.status_code == 200, done.content
+
+
+def test_a_known_sha256_does_not_grant_another_tenants_private_bytes(client, maintainer, store):
+    _, auth, _ = maintainer
+    victim = repositories.create_repository(
+        namespace=repositories.ensure_publisher(slug="acme"),
+        name="secret",
+        actor=maintainer[0],
+        visibility="private",
+    )
+    weights = _safetensors(b"private weights")
+    oid = hashlib.sha256(weights).hexdigest()
+    first = _lfs_batch(client, "acme/secret", auth, oid, len(weights))
+    assert requests.put(first["actions"]["upload"]["href"], data=weights, timeout=30).status_code == 200
+    published = client.post(
+        "/api/models/acme/secret/commit/main",
+        data=ndjson(
+            ("header", {"summary": "v1"}),
+            inline("README.md", CARD.encode()),
+            ("lfsFile", {"path": "model.safetensors", "algo": "sha256", "oid": oid, "size": len(weights)}),
+        ),
+        content_type="application/x-ndjson",
+        **auth,
+    )
+    assert published.status_code == 200, published.content
+    assert victim.versions.filter(status="published").exists()
+
+    _, raw = user_with_token("mallory", scope="write", member_of="evil", role="owner")
+    evil = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    repositories.create_repository(
+        namespace=repositories.ensure_publisher(slug="evil"), name="copy", actor=None
+    )
+    steal = ndjson(
+        ("header", {"summary": "steal"}),
+        inline("README.md", CARD.encode()),
+        ("lfsFile", {"path": "model.safetensors", "algo": "sha256", "oid": oid, "size": len(weights)}),
+    )
+
+    def commit_as_mallory():
+        return client.post(
+            "/api/models/evil/copy/commit/main", data=steal, content_type="application/x-ndjson", **evil
+        )
+
+    refused = commit_as_mallory()
+    assert refused.status_code == 403 and "does not grant stored bytes" in refused.json()["error"]
+    # The batch asks for the bytes, to a key of the caller's own: never over the stored object.
+    action = _lfs_batch(client, "evil/copy", evil, oid, len(weights))["actions"]["upload"]
+    session = UploadSession.objects.get(repository__name="copy", sha256=oid)
+    assert session.storage_key.startswith("uploads/")
+    _send_one_part(client, action, oid, _safetensors(b"a guess"))
+    wrong = commit_as_mallory()
+    assert wrong.status_code == 422 and wrong["X-Error-Code"] == "DigestMismatch"
+    assert b"".join(store.iter_chunks(blob_key(oid))) == weights  # the victim's bytes are untouched
+    assert not Ref.objects.filter(repository__name="copy").exists()
+
+    # Whoever really holds the bytes may publish them (stored once, by content address).
+    action = _lfs_batch(client, "evil/copy", evil, oid, len(weights))["actions"]["upload"]
+    _send_one_part(client, action, oid, weights)
+    assert commit_as_mallory().status_code == 200
+    assert Blob.objects.filter(sha256=oid).count() == 1

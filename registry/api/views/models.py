@@ -61,6 +61,8 @@ class ModelListView(RegistryAPIView):
                 gated=given["gated"],
                 min_parameters=given.get("min_parameters"),
                 max_parameters=given.get("max_parameters"),
+                fits_in_bytes=None if given.get("fits_in_gb") is None else int(given["fits_in_gb"] * 1e9),
+                fits_precision=given["fits_precision"],
                 sort=sort,
                 descending=descending,
                 limit=given["page_size"],
@@ -100,6 +102,11 @@ class ModelDetailView(RegistryAPIView):
             compliance=compliance_payload(main),
             evaluations=selectors.evaluation_results(main),
             has_file_access=access.has_gated_access(request.user, repository),
+            kind=repository.kind,
+            external_provider=repository.external_provider,
+            external_url=repository.external_url,
+            base_model=repository.base_model,
+            base_model_relation=repository.base_model_relation,
         )
         return Response(detail)
 

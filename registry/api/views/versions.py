@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from registry import selectors
 from registry.hub_api import revisions  # branch, tag or commit; control characters refused
 from registry.models import ComplianceRecord, Version
+from registry.services import access
 
 from .. import rows, serializers
 from .base import ERRORS, RegistryAPIView, repository_for
@@ -34,6 +35,7 @@ def version_detail(version: Version) -> dict[str, Any]:
         "is_yanked": version.is_yanked,
         "downloads": version.downloads,
         "parameters_by_dtype": version.parameters_by_dtype,
+        "memory_footprint": version.memory_footprint,
         "refs": selectors.refs_of_version(version),
         "file_count": version.files.count(),
     }
@@ -90,6 +92,7 @@ class VersionFilesView(RegistryAPIView):
         """Files with digests and safetensors summaries. Listing is allowed on gated models; the
         download URLs answer 403 until access is granted."""
         version = version_for(request, namespace, name, revision)
+        access.require_weights_here(version.repository)  # an external listing has nothing to pull
         files = selectors.version_files(version.pk)
         tensors = selectors.safetensors_by_file(f["pk"] for f in files)
         base = request.build_absolute_uri(f"/{namespace}/{name}/resolve/{version.commit_id}/")

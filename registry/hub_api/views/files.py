@@ -23,6 +23,7 @@ from registry.errors import EntryNotFound, InvalidInput, RegistryError
 from registry.models import Version, VersionFile
 from registry.services import access, downloads
 from registry.storage import get_store
+from registry.xet import services as xet_services
 
 from .. import params, payloads
 from ..endpoints import Caller, hub_endpoint
@@ -81,12 +82,27 @@ def resolve_file(request: HttpRequest, caller: Caller, namespace: str, name: str
         response["Location"] = location
         response["Cache-Control"] = "no-store"  # the URL expires; no cache may keep it
         headers.update({"ETag": f'"{file["git_oid"]}"', LINKED_ETAG: f'"{file["sha256"]}"'})
+        headers.update(_xet_headers(request, repository, version, file["sha256"]))
     else:
         response = _small_file(request, file)
         headers["ETag"] = f'"{file["git_oid"]}"'
     for header, value in headers.items():
         response[header] = value
     return response
+
+
+def _xet_headers(request: HttpRequest, repository, version: Version, sha256: str) -> dict[str, str]:
+    """With REGISTRY_XET_DOWNLOADS on, a file rebuilt from xorbs is offered to hf_xet through the
+    CAS (`X-Xet-Hash` + the read-token link); off (the default), every client follows the 302."""
+    if not settings.REGISTRY_XET_DOWNLOADS:
+        return {}
+    file_id = xet_services.file_id_for(sha256=sha256)
+    if file_id is None:
+        return {}
+    token_url = request.build_absolute_uri(
+        f"/api/models/{repository.repo_id}/xet-read-token/{version.commit_id}"
+    )
+    return {"X-Xet-Hash": file_id, "Link": f'<{token_url}>; rel="xet-auth"'}
 
 
 def _counts_as_download(request: HttpRequest) -> bool:

@@ -63,6 +63,8 @@ def list_models(request: HttpRequest, caller: Caller) -> HttpResponse:
         gated=params.boolean(query_params.get("gated"), "gated", default=None),
         min_parameters=minimum,
         max_parameters=maximum,
+        fits_in_bytes=params.gigabytes(query_params.get("fits_in"), "fits_in"),
+        fits_precision=params.text(query_params.get("fits_precision"), "fits_precision") or "stored",
         sort=SORTS[sort],
         descending=direction == "-1",
         limit=params.integer(

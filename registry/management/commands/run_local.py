@@ -107,10 +107,6 @@ class Command(BaseCommand):
         self.children.append((name, child))
 
     def _start_worker(self):
-        if settings.CELERY_BROKER_URL == "filesystem://":
-            for folder in settings.CELERY_BROKER_TRANSPORT_OPTIONS.values():
-                if isinstance(folder, str):
-                    os.makedirs(folder, exist_ok=True)
         self._spawn(
             "worker",
             [
@@ -124,6 +120,9 @@ class Command(BaseCommand):
                 "solo",
                 "-Q",
                 "default,eval",
+                "--beat",  # the periodic scrub and upload clean-up (CELERY_BEAT_SCHEDULE)
+                "--schedule",
+                str(settings.DATA_DIR / "celerybeat-schedule"),
                 "--without-gossip",
                 "--without-mingle",
                 "-l",
