@@ -289,7 +289,12 @@ class Server:
         self.port = free_port()
         self.log = log_dir / f"gunicorn-{self.port}.log"
         environment = {k: v for k, v in os.environ.items() if not k.startswith(("GUNICORN_", "DJANGO_"))}
-        environment.update(DJANGO_SETTINGS_MODULE="config.settings.test", DATABASE_URL=database_url, **env)
+        environment.update(
+            DJANGO_SETTINGS_MODULE="config.settings.test",
+            DATABASE_URL=database_url,
+            DB_CONN_MAX_AGE="600",  # persistent connections (performance.md)
+            **env,
+        )
         cmd = [
             str(VENV_BIN / "gunicorn"),
             "config.wsgi:application",

@@ -126,7 +126,9 @@ def prepare_database(base_url: str) -> str:
 
 def server_env(database_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GUNICORN_", "DJANGO_"))}
-    env.update(DJANGO_SETTINGS_MODULE="config.settings.test", DATABASE_URL=database_url)
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.test", DATABASE_URL=database_url, DB_CONN_MAX_AGE="600"
+    )
     return env
 
 

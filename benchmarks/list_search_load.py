@@ -248,9 +248,15 @@ def main() -> None:
         API_THROTTLE_ANON="off",  # one client IP sends everything here
         API_THROTTLE_USER="off",
         LOG_LEVEL="WARNING",
+        DJANGO_SSL_REDIRECT="false",  # plain HTTP here; in production TLS ends at the proxy
     )
     os.environ.update({k: env[k] for k in ("DJANGO_SETTINGS_MODULE", "DJANGO_SECRET_KEY", "DATABASE_URL")})
-    os.environ.update({k: env[k] for k in ("DJANGO_ALLOWED_HOSTS", "API_THROTTLE_ANON", "API_THROTTLE_USER")})
+    os.environ.update(
+        {
+            k: env[k]
+            for k in ("DJANGO_ALLOWED_HOSTS", "API_THROTTLE_ANON", "API_THROTTLE_USER", "DJANGO_SSL_REDIRECT")
+        }
+    )
     server = None
     try:
         subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)

@@ -202,6 +202,7 @@ def main() -> None:
             S3_ACCESS_KEY_ID=ACCESS,
             S3_SECRET_ACCESS_KEY=SECRET,
             LOG_LEVEL="WARNING",
+            DJANGO_SSL_REDIRECT="false",  # plain HTTP here; in production TLS ends at the proxy
             # Tasks queued after publishing (evaluation) have no worker here: an in-process broker.
             CELERY_BROKER_URL="memory://",
             REGISTRY_SIGNING_KEY_AUTOCREATE="true",  # a throwaway registry signs with a throwaway key

@@ -92,6 +92,7 @@ def test_catalog_and_model_page_mark_it_as_having_no_weights(listed, client):
     assert "External listing: no weights here" in page
     assert "https://api.frontier.example/docs/reasoner-mini" in page
     assert 'id="files"' not in page and 'id="use"' not in page
+    assert 'id="external-signature"' in page and "hf download" not in page  # nothing to download
     assert "Finance QA" in page and "0.87" in page and 'id="recorded-evaluation"' in page
 
 
