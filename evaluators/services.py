@@ -66,8 +66,8 @@ def plan_evaluations(
     after the transaction commits, to `queue` when given (else by the configured routes); with
     `enqueue=False` the caller runs them itself (`execute_run`).
     """
-    if not version.is_published:
-        return []
+    if not version.is_published or version.repository.is_external:
+        return []  # an external listing holds a card only: its evaluations are the operator's record
     plugins = all_plugins() if evaluators is None else {name: get_plugin(name) for name in evaluators}
     runs = []
     with transaction.atomic():

@@ -53,6 +53,10 @@ def test_listing_is_published_with_card_terms_compliance_and_scores(listed):
     assert listed.card.metadata["license_name"] == "Frontier API Terms"
     run = listed.evaluation_runs.get(evaluator="operator-recorded")
     assert run.headline_score == 0.87 and run.metrics.count() == 2
+    # Weights evaluators would only fail on a card: none is planned for a listing.
+    from evaluators.services import plan_evaluations
+
+    assert plan_evaluations(version=listed, force=True, enqueue=False) == []
 
 
 def test_hub_client_reads_the_metadata_but_cannot_pull(listed, live_server, tmp_path):
