@@ -8,7 +8,8 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: help run test lint fmt check-migrations bench-publish bench-pull bench-push-xet bench-list bench-catalog bench-bundle bench-load clean
+.PHONY: help run test lint fmt check-migrations clean bench-publish bench-pull bench-push bench-sign bench-eval \
+	bench-push-xet bench-bundle bench-list bench-catalog bench-load
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -52,6 +53,15 @@ bench-publish: $(VENV)/.installed-test ## publish 1 GiB through publish_model vs
 
 bench-pull: $(VENV)/.installed-test ## pull 1 GiB with snapshot_download through the server vs boto3 direct
 	$(PY) benchmarks/pull_1gib.py
+
+bench-push: $(VENV)/.installed-test ## push 1 GiB with upload_folder (Xet off: LFS multipart) vs raw boto3, server RSS
+	$(PY) benchmarks/push_1gib.py
+
+bench-sign: $(VENV)/.installed-test ## sign and verify 1 GiB vs raw single-core sha256
+	$(PY) benchmarks/sign_verify_1gib.py
+
+bench-eval: $(VENV)/.installed-test ## evaluation throughput (models/min/worker) over the demo models, by evaluator
+	$(PY) benchmarks/eval_throughput.py
 
 bench-push-xet: $(VENV)/.installed-test ## push 1 GiB through Xet vs LFS vs raw boto3 multipart, pulls, RSS
 	$(PY) benchmarks/push_xet_1gib.py

@@ -15,80 +15,22 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-import boto3
-import psutil
 from boto3.s3.transfer import TransferConfig
-from botocore.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import manage, measured, registry_env, s3_client, start_s3  # noqa: E402
 from benchmarks.publish_1gib import write_model  # noqa: E402
-from registry.storage.seaweed import SeaweedServer, free_ports  # noqa: E402
 
-ACCESS, SECRET = "bench-access", "bench-secret-key"
 BUCKET_A, BUCKET_B, BUCKET_RAW = "registry-a", "registry-b", "raw"
 CHUNK = 16 << 20  # the registry's part size and concurrency (settings.S3_MULTIPART_*)
-
-
-def registry_env(data: Path, endpoint: str, bucket: str) -> dict[str, str]:
-    return dict(
-        os.environ,
-        DJANGO_SETTINGS_MODULE="config.settings.local",
-        REGISTRY_DATA_DIR=str(data),  # its own signing key is created there
-        DATABASE_URL=f"sqlite:///{data / 'db.sqlite3'}",
-        S3_ENDPOINT_URL=endpoint,
-        S3_BUCKET=bucket,
-        S3_ACCESS_KEY_ID=ACCESS,
-        S3_SECRET_ACCESS_KEY=SECRET,
-        DJANGO_DEBUG="false",
-    )
-
-
-def measured(args: list[str], env: dict[str, str], *, quiet: bool = False) -> tuple[float, float]:
-    """Wall time and peak RSS (MB) of one manage.py process, sampled every 20 ms."""
-    start = time.perf_counter()
-    output = subprocess.DEVNULL if quiet else None
-    proc = subprocess.Popen([sys.executable, "manage.py", *args], cwd=ROOT, env=env, stdout=output)
-    watched, peak, done = psutil.Process(proc.pid), 0, threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            try:
-                peak = max(peak, watched.memory_info().rss)
-            except psutil.Error:
-                return
-            time.sleep(0.02)
-
-    sampler = threading.Thread(target=sample)
-    sampler.start()
-    code = proc.wait()
-    elapsed = time.perf_counter() - start
-    done.set()
-    sampler.join()
-    if code:
-        raise SystemExit(f"manage.py {args[0]} failed with exit code {code}")
-    return elapsed, peak / 1e6
-
-
-def s3_client(endpoint: str):
-    return boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        aws_access_key_id=ACCESS,
-        aws_secret_access_key=SECRET,
-        region_name="us-east-1",
-        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
-    )
 
 
 def raw_figures(endpoint: str, bundle: Path) -> dict[str, float]:
@@ -123,10 +65,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="bench-bundle-") as tmp:
         tmp_path = Path(tmp)
-        server = SeaweedServer(
-            tmp_path / "s3", s3_port=free_ports(1)[0], access_key=ACCESS, secret_key=SECRET, bucket=BUCKET_A
-        )
-        server.start()
+        server = start_s3(tmp_path / "s3", BUCKET_A)
         env_a = registry_env(tmp_path / "a", server.endpoint, BUCKET_A)
         env_b = registry_env(tmp_path / "b", server.endpoint, BUCKET_B)
         bundle = tmp_path / "bundle.tar"
@@ -162,13 +101,15 @@ def main() -> None:
             )
             weights.unlink()
             export_s, export_rss = measured(
-                ["export_bundle", "bench/bundled", "--out", str(bundle), "--no-progress"], env_a
+                manage("export_bundle", "bench/bundled", "--out", str(bundle), "--no-progress"), env_a
             )
             public_key = tmp_path / "a" / "signing" / "registry-signing-key.pub"
             import_s, import_rss = measured(
-                ["import_bundle", str(bundle), "--trusted-key", str(public_key), "--no-progress"], env_b
+                manage("import_bundle", str(bundle), "--trusted-key", str(public_key), "--no-progress"), env_b
             )
-            startup_s, _ = measured(["export_bundle", "--help"], env_a, quiet=True)  # Django start-up alone
+            startup_s, _ = measured(
+                manage("export_bundle", "--help"), env_a, quiet=True
+            )  # Django start-up alone
             raw = raw_figures(server.endpoint, bundle)
             bundle_size = bundle.stat().st_size
         finally:

@@ -20,21 +20,17 @@ import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-import boto3
-import psutil
 from boto3.s3.transfer import TransferConfig
-from botocore.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from registry.storage.seaweed import SeaweedServer, free_ports  # noqa: E402
+from benchmarks.common import manage, measured, registry_env, s3_client, start_s3  # noqa: E402
 
-ACCESS, SECRET, BUCKET = "bench-access", "bench-secret-key", "registry-bench"
+BUCKET = "registry-bench"
 CHUNK = 16 << 20  # the same part size and concurrency the registry uses (settings.S3_MULTIPART_*)
 
 
@@ -56,14 +52,7 @@ def write_model(folder: Path, size: int, salt: int) -> Path:
 
 
 def raw_baseline(endpoint: str, path: Path, key: str) -> tuple[float, float]:
-    client = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        aws_access_key_id=ACCESS,
-        aws_secret_access_key=SECRET,
-        region_name="us-east-1",
-        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
-    )
+    client = s3_client(endpoint)
     start = time.perf_counter()
     client.upload_file(
         str(path),
@@ -81,35 +70,8 @@ def raw_baseline(endpoint: str, path: Path, key: str) -> tuple[float, float]:
 
 
 def run_publish(env: dict[str, str], folder: Path, repo: str) -> tuple[float, float]:
-    """Wall time and peak RSS (MB) of one publish_model process, sampled every 20 ms."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "manage.py", "publish_model", str(folder), "--repo", repo, "--no-progress"],
-        cwd=ROOT,
-        env=env,
-    )
-    peak = 0
-    watched = psutil.Process(proc.pid)
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            try:
-                peak = max(peak, watched.memory_info().rss)
-            except psutil.Error:
-                return
-            time.sleep(0.02)
-
-    sampler = threading.Thread(target=sample)
-    sampler.start()
-    code = proc.wait()
-    elapsed = time.perf_counter() - start
-    done.set()
-    sampler.join()
-    if code:
-        raise SystemExit(f"publish_model failed with exit code {code}")
-    return elapsed, peak / 1e6
+    """Wall time and peak RSS (MB) of one publish_model process."""
+    return measured(manage("publish_model", str(folder), "--repo", repo, "--no-progress"), env)
 
 
 def main() -> None:
@@ -123,21 +85,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="bench-publish-") as tmp:
         tmp_path = Path(tmp)
-        server = SeaweedServer(
-            tmp_path / "s3", s3_port=free_ports(1)[0], access_key=ACCESS, secret_key=SECRET, bucket=BUCKET
-        )
-        server.start()
-        env = dict(
-            os.environ,
-            DJANGO_SETTINGS_MODULE="config.settings.local",
-            REGISTRY_DATA_DIR=str(tmp_path),
-            DATABASE_URL=f"sqlite:///{tmp_path / 'bench.sqlite3'}",
-            S3_ENDPOINT_URL=server.endpoint,
-            S3_BUCKET=BUCKET,
-            S3_ACCESS_KEY_ID=ACCESS,
-            S3_SECRET_ACCESS_KEY=SECRET,
-            DJANGO_DEBUG="false",
-        )
+        server = start_s3(tmp_path / "s3", BUCKET)
+        env = registry_env(tmp_path, server.endpoint, BUCKET)
         try:
             subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
             publish_times, raw_times, hash_times, peaks = [], [], [], []

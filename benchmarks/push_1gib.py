@@ -24,18 +24,17 @@ import time
 import urllib.request
 from pathlib import Path
 
-import boto3
 import psutil
 from boto3.s3.transfer import TransferConfig
-from botocore.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import registry_env, s3_client, start_s3  # noqa: E402
 from benchmarks.publish_1gib import write_model  # noqa: E402
-from registry.storage.seaweed import SeaweedServer, free_ports  # noqa: E402
+from registry.storage.seaweed import free_ports  # noqa: E402
 
-ACCESS, SECRET, BUCKET = "bench-access", "bench-secret-key", "registry-bench"
+BUCKET = "registry-bench"
 PART = 64 << 20
 
 PUSH = """
@@ -50,14 +49,7 @@ print(f"{time.perf_counter() - start:.3f} {info.oid}")
 
 
 def raw_upload(endpoint: str, path: Path, key: str) -> float:
-    client = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        aws_access_key_id=ACCESS,
-        aws_secret_access_key=SECRET,
-        region_name="us-east-1",
-        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
-    )
+    client = s3_client(endpoint)
     start = time.perf_counter()
     client.upload_file(
         str(path),
@@ -107,29 +99,18 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="bench-push-") as tmp:
         tmp_path = Path(tmp)
-        server = SeaweedServer(
-            tmp_path / "s3", s3_port=free_ports(1)[0], access_key=ACCESS, secret_key=SECRET, bucket=BUCKET
-        )
-        server.start()
+        server = start_s3(tmp_path / "s3", BUCKET)
         (web_port,) = free_ports(1)
         endpoint = f"http://127.0.0.1:{web_port}"
-        env = dict(
-            os.environ,
-            DJANGO_SETTINGS_MODULE="config.settings.local",
-            REGISTRY_DATA_DIR=str(tmp_path),
-            DATABASE_URL=f"sqlite:///{tmp_path / 'bench.sqlite3'}",
-            S3_ENDPOINT_URL=server.endpoint,
-            S3_BUCKET=BUCKET,
-            S3_ACCESS_KEY_ID=ACCESS,
-            S3_SECRET_ACCESS_KEY=SECRET,
-            DJANGO_DEBUG="false",
+        env = registry_env(
+            tmp_path,
+            server.endpoint,
+            BUCKET,
             REGISTRY_UPLOAD_PART_SIZE=str(PART),
             DJANGO_SUPERUSER_USERNAME="bench",
             DJANGO_SUPERUSER_EMAIL="bench@example.com",
             DJANGO_SUPERUSER_PASSWORD="bench-password-1",  # noqa: S106 - a throwaway benchmark user
         )
-        for folder in ("queue", "control"):  # the embedded broker's folders (post-publish tasks queue there)
-            (tmp_path / "broker" / folder).mkdir(parents=True)
         web = None
         try:
             manage = [sys.executable, "manage.py"]

@@ -31,8 +31,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.push_1gib import ACCESS, BUCKET, PART, SECRET, PeakRss, raw_upload  # noqa: E402
-from registry.storage.seaweed import SeaweedServer, free_ports  # noqa: E402
+from benchmarks.common import registry_env, start_s3  # noqa: E402
+from benchmarks.push_1gib import BUCKET, PART, PeakRss, raw_upload  # noqa: E402
+from registry.storage.seaweed import free_ports  # noqa: E402
 
 PUSH = """
 import sys, time
@@ -112,30 +113,19 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="bench-push-xet-") as tmp:
         tmp_path = Path(tmp)
-        server = SeaweedServer(
-            tmp_path / "s3", s3_port=free_ports(1)[0], access_key=ACCESS, secret_key=SECRET, bucket=BUCKET
-        )
-        server.start()
+        server = start_s3(tmp_path / "s3", BUCKET)
         (web_port,) = free_ports(1)
         endpoint = f"http://127.0.0.1:{web_port}"
-        env = dict(
-            os.environ,
-            DJANGO_SETTINGS_MODULE="config.settings.local",
-            REGISTRY_DATA_DIR=str(tmp_path),
-            DATABASE_URL=f"sqlite:///{tmp_path / 'bench.sqlite3'}",
-            S3_ENDPOINT_URL=server.endpoint,
-            S3_BUCKET=BUCKET,
-            S3_ACCESS_KEY_ID=ACCESS,
-            S3_SECRET_ACCESS_KEY=SECRET,
-            DJANGO_DEBUG="false",
+        env = registry_env(
+            tmp_path,
+            server.endpoint,
+            BUCKET,
             REGISTRY_UPLOAD_PART_SIZE=str(PART),
             DJANGO_SUPERUSER_USERNAME="bench",
             DJANGO_SUPERUSER_EMAIL="bench@example.com",
             DJANGO_SUPERUSER_PASSWORD="bench-password-1",  # noqa: S106 - a throwaway benchmark user
         )
         env.pop("HF_HUB_DISABLE_XET", None)
-        for folder in ("queue", "control"):  # the embedded broker's folders (post-publish tasks queue there)
-            (tmp_path / "broker" / folder).mkdir(parents=True)
         web = None
         try:
             manage = [sys.executable, "manage.py"]

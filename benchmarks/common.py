@@ -1,0 +1,89 @@
+"""What the 1 GiB benchmarks share: a private SeaweedFS, the environment of a local registry
+process pointed at it, and a process timer that samples peak RSS."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from registry.storage.seaweed import SeaweedServer, free_ports  # noqa: E402
+
+ACCESS, SECRET = "bench-access", "bench-secret-key"
+
+
+def start_s3(folder: Path, bucket: str) -> SeaweedServer:
+    server = SeaweedServer(
+        folder, s3_port=free_ports(1)[0], access_key=ACCESS, secret_key=SECRET, bucket=bucket
+    )
+    server.start()
+    return server
+
+
+def registry_env(data: Path, s3_endpoint: str, bucket: str, **extra: str) -> dict[str, str]:
+    """A `config.settings.local` registry on SQLite in `data` (its signing key is created there)."""
+    return dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="config.settings.local",
+        REGISTRY_DATA_DIR=str(data),
+        DATABASE_URL=f"sqlite:///{data / 'bench.sqlite3'}",
+        S3_ENDPOINT_URL=s3_endpoint,
+        S3_BUCKET=bucket,
+        S3_ACCESS_KEY_ID=ACCESS,
+        S3_SECRET_ACCESS_KEY=SECRET,
+        DJANGO_DEBUG="false",
+        **extra,
+    )
+
+
+def measured(command: list[str], env: dict[str, str], *, quiet: bool = False) -> tuple[float, float]:
+    """Wall time and peak RSS (MB) of one process, sampled every 20 ms; exits on its failure."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL if quiet else None)
+    watched, peak, done = psutil.Process(proc.pid), 0, threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            try:
+                peak = max(peak, watched.memory_info().rss)
+            except psutil.Error:
+                return
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    code = proc.wait()
+    elapsed = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    if code:
+        raise SystemExit(f"{' '.join(command[:3])} failed with exit code {code}")
+    return elapsed, peak / 1e6
+
+
+def manage(*args: str) -> list[str]:
+    return [sys.executable, "manage.py", *args]
+
+
+def s3_client(endpoint: str):
+    """A plain boto3 client on the benchmark's SeaweedFS: the raw baseline every ratio divides by."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id=ACCESS,
+        aws_secret_access_key=SECRET,
+        region_name="us-east-1",
+        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
+    )
