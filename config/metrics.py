@@ -8,12 +8,14 @@ CELERY_METRICS_PORT when it is set. Labels stay bounded: the URL pattern's name,
 
 from __future__ import annotations
 
+import hmac
 import logging
 import os
 import time
 from collections.abc import Callable, Iterator
 
 from celery import signals
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -102,6 +104,11 @@ def _registry() -> CollectorRegistry:
 
 
 def metrics_view(request: HttpRequest) -> HttpResponse:
+    # With METRICS_TOKEN set, Prometheus scrapes with `authorization: {credentials: ...}`; without it
+    # the endpoint is open and must be kept off the public network (deploy/README.md).
+    token = settings.METRICS_TOKEN
+    if token and not hmac.compare_digest(request.headers.get("Authorization", ""), f"Bearer {token}"):
+        return HttpResponse("metrics need Authorization: Bearer <METRICS_TOKEN>\n", status=401)
     registry = CollectorRegistry()
     registry.register(_ForwardingCollector(_registry()))
     registry.register(QueueDepthCollector())

@@ -286,6 +286,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# /metrics asks for `Authorization: Bearer <METRICS_TOKEN>` when this is set (deploy/README.md).
+METRICS_TOKEN = env("METRICS_TOKEN", "") or ""
+
 # LOG_FORMAT=json: one JSON object per line (config/logs.py), for a log collector.
 LOGGING = logging_config(
     level=env("LOG_LEVEL", "INFO") or "INFO", log_format=env("LOG_FORMAT", "text") or "text"

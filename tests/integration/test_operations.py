@@ -64,6 +64,14 @@ def test_metrics_count_requests_pulls_and_tasks(client, redis_broker):
     assert 'registry_queue_depth{queue="eval"}' in text and 'registry_queue_depth{queue="default"}' in text
 
 
+def test_metrics_ask_for_the_token_when_one_is_set(settings):
+    settings.METRICS_TOKEN = "scrape-secret"
+    assert Client().get("/metrics").status_code == 401
+    assert Client(headers={"Authorization": "Bearer wrong"}).get("/metrics").status_code == 401
+    scraped = Client(headers={"Authorization": "Bearer scrape-secret"}).get("/metrics")
+    assert scraped.status_code == 200 and "registry_http_requests_total" in scraped.content.decode()
+
+
 def test_json_logs_are_one_object_per_line():
     stream = io.StringIO()
     config = logging_config(log_format="json")
