@@ -2,13 +2,14 @@
 
 Builds the demo catalog's models offline (plus the real all-MiniLM-L6-v2 when its package is
 installed) and runs every evaluator on each exactly as an eval worker does after fetching the
-files: static evaluators in-process, the ones that load the model in a fresh child process with
-EVALUATOR_THREADS threads and the memory cap. Prints per evaluator the runs, skips, median and
+files: static evaluators in-process, the ones that load the model in a child forked from the warm
+zygote (evaluators/zygote.py; EVALUATOR_ZYGOTE=0: a fresh process each) with EVALUATOR_THREADS
+threads and the memory cap. Prints per evaluator the runs, skips, median and
 total seconds, and models per minute per worker; then the whole pipeline per model; and, measured
-in the same run (interleaved), the fixed cost of one child process (interpreter + torch +
-transformers imports) as a share of an isolated run. Wall and CPU seconds both: on a shared machine
-the CPU figures are the steadier ones. Fetching from S3 is not included (it is a re-hash of bytes that
-storage.md measures).
+in the same run (interleaved), the fixed cost of one fresh child process (interpreter + torch +
+transformers imports: what every isolated run paid before the zygote) next to an isolated run.
+Wall and CPU seconds both: on a shared machine the CPU figures are the steadier ones. Fetching from
+S3 is not included (it is a re-hash of bytes that storage.md measures).
 
     .venv/bin/python benchmarks/eval_throughput.py [--models 4] [--evaluators format,domain-benchmark]
 """
@@ -45,9 +46,12 @@ from registry.formats import safetensors as header_rules  # noqa: E402
 
 
 def cpu_seconds() -> float:
-    """CPU time of this process and of its finished children (the evaluation processes)."""
+    """CPU time of this process and of its finished children (the evaluation processes, including
+    those the warm zygote forked and reaped, which RUSAGE_CHILDREN does not see)."""
+    from evaluators.isolation import _ZYGOTE
+
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime + _ZYGOTE.children_cpu_seconds
 
 
 def child_startup(scratch: Path, threads: int) -> tuple[float, float]:
@@ -179,7 +183,8 @@ def main() -> None:
     if isolated:
         wall, cpu_time = statistics.median(w for w, _ in startup), statistics.median(c for _, c in startup)
         print(
-            "child process start-up (python + torch + transformers imports), measured between the runs: "
+            "a fresh child's start-up (python + torch + transformers imports; what the zygote saves), "
+            "measured between the runs: "
             f"median {wall:.2f} s wall / {cpu_time:.2f} s CPU = {wall / statistics.median(isolated):.0%} / "
             f"{cpu_time / statistics.median(isolated_cpu):.0%} of the median isolated run"
         )

@@ -4,6 +4,7 @@
 - EVALUATOR_THREADS: torch threads per evaluation (default 1: fastest on a shared 2-core worker).
 - EVALUATOR_MAX_ATTEMPTS: deliveries of one run before it is given up as lost (default 3).
 - EVALUATOR_SEED: seed recorded with every run (default 0).
+- EVALUATOR_ZYGOTE: fork model-loading runs from a warm process that imported torch once (default 1).
 - EVALUATOR_PLUGINS: "module:Class" paths of the evaluators (default: the built-in six).
 """
 
@@ -35,3 +36,7 @@ def max_attempts() -> int:
 
 def seed() -> int:
     return _setting("EVALUATOR_SEED", 0)
+
+
+def zygote_enabled() -> bool:
+    return bool(_setting("EVALUATOR_ZYGOTE", 1))

@@ -20,8 +20,10 @@ from pathlib import Path
 
 from django.conf import settings
 
+from evaluators import conf
 from evaluators.plugins import class_path
 from evaluators.plugins.base import Evaluator, EvaluatorResult, ModelFacts
+from evaluators.zygote import Zygote, ZygoteUnavailable
 
 LOG_LIMIT = 20_000  # characters of the child's stderr kept with the run
 BASELINE_MB = 1024  # Python + torch + transformers address space before any weights (measured ~660 MB)
@@ -70,6 +72,40 @@ def child_environment(home: Path, threads: int) -> dict[str, str]:
     return env
 
 
+_ZYGOTE = Zygote()
+
+
+def _launch(
+    plugin: Evaluator, home: Path, log_path: Path, env: dict[str, str], timeout_s: float
+) -> int | None:
+    """Run the child; its exit status (minus the signal number when killed), None on timeout.
+    Plugins that load models fork from the warm zygote; the others, light, start a plain process."""
+    request = home / "request.json"
+    if getattr(plugin, "uses_torch", True) and conf.zygote_enabled():
+        try:
+            return _ZYGOTE.run(request=request, log=log_path, home=home, env=env, timeout_s=timeout_s)
+        except ZygoteUnavailable:
+            pass  # the plain way below still isolates the run; only slower
+    with log_path.open("wb") as log:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "evaluators.runner", str(request)],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=home,
+            start_new_session=True,  # a timeout kills the whole group, grandchildren included
+        )
+        try:
+            return child.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            _kill(child)
+            return None
+        except BaseException:  # Celery's soft time limit, a worker shutdown: never leave it running
+            _kill(child)
+            raise
+
+
 def run_in_child(
     plugin: Evaluator,
     model_dir: Path,
@@ -94,24 +130,8 @@ def run_in_child(
         (home / "request.json").write_text(json.dumps(request))
         log_path = home / "child.log"
         started = time.perf_counter()
-        with log_path.open("wb") as log:
-            child = subprocess.Popen(
-                [sys.executable, "-m", "evaluators.runner", str(home / "request.json")],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=child_environment(home, threads),
-                cwd=home,
-                start_new_session=True,  # a timeout kills the whole group, grandchildren included
-            )
-            try:
-                code = child.wait(timeout=timeout_s)
-            except subprocess.TimeoutExpired:
-                _kill(child)
-                code = None
-            except BaseException:  # Celery's soft time limit, a worker shutdown: never leave it running
-                _kill(child)
-                raise
+        env = child_environment(home, threads)
+        code = _launch(plugin, home, log_path, env, timeout_s)
         seconds = time.perf_counter() - started
         text = log_path.read_text(errors="replace")
         log_tail = text[-LOG_LIMIT:]

@@ -101,3 +101,54 @@ def test_the_child_runs_offline_on_one_thread_without_the_workers_secrets(monkey
     assert env["HF_HUB_OFFLINE"] == "1" and env["OMP_NUM_THREADS"] == "1"
     assert outcome.result.evidence["pid"] != os.getpid()
     assert "noise a library might print" in outcome.log
+
+
+# The same hostile code forked from the warm zygote (plugins that load models run there): its
+# children keep the memory cap, the timeout, the crash handling and the clean environment.
+class TorchHog(Hog):
+    name = "torch-hog"
+    uses_torch = True
+
+    def run(self, model_dir, facts, *, seed):
+        hoard = bytearray(2500 << 20)  # beyond the cap even with torch already mapped
+        return EvaluatorResult(status="passed", metrics=[MetricValue("bytes", float(len(hoard)))])
+
+
+class TorchSleeper(Sleeper):
+    name = "torch-sleeper"
+    uses_torch = True
+
+
+class TorchCrasher(Crasher):
+    name = "torch-crasher"
+    uses_torch = True
+
+
+class TorchSnoop(Snoop):
+    name = "torch-snoop"
+    uses_torch = True
+
+
+def test_zygote_children_are_isolated_like_plain_ones(monkeypatch):
+    from evaluators import isolation
+
+    monkeypatch.setenv("DATABASE_URL", "postgres://secret@db/registry")
+    zygote = isolation._ZYGOTE
+    cap = 2048  # torch and transformers take ~700 MB of address space before any run
+    first = run(TorchSnoop(), memory_cap_mb=cap)
+    assert first.result.status == "passed", first.log
+    env = first.result.evidence["env"]
+    assert "DATABASE_URL" not in env and env["HF_HUB_OFFLINE"] == "1" and env["OMP_NUM_THREADS"] == "1"
+    assert first.result.evidence["pid"] not in (os.getpid(), zygote._process.pid)  # a fresh fork
+    assert "noise a library might print" in first.log
+    warm = run(TorchSnoop(), memory_cap_mb=cap)
+    assert warm.result.status == "passed" and warm.seconds < first.seconds  # no imports the 2nd time
+
+    hog = run(TorchHog(), memory_cap_mb=cap)
+    assert hog.result.status == "error" and "memory" in hog.result.reason
+    crash = run(TorchCrasher(), memory_cap_mb=cap)
+    assert crash.result.status == "error" and "SIGABRT" in crash.result.reason
+    slept = run(TorchSleeper(), memory_cap_mb=cap, timeout_s=2)
+    assert slept.result.status == "error" and "timed out after 2 s" in slept.result.reason
+    assert zygote._process.poll() is None  # none of them took the zygote down
+    assert run(TorchSnoop(), memory_cap_mb=cap).result.status == "passed"
