@@ -21,7 +21,7 @@ the catalog pages is >= 150 req/s with p95 <= 80 ms.
     .venv/bin/python benchmarks/catalog_load.py [--models 10000] [--duration 20] [--warmup 5]
         [--connections 8] [--workers 4] [--reseed]
 
-Needs wrk and psql (Debian: apt-get install wrk postgresql-client) and a PostgreSQL that trusts
+Needs wrk (Debian: apt-get install wrk) and a PostgreSQL that trusts
 local connections (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres). Everything
 listens on 127.0.0.1, every wrk run is bounded in time, and the servers it starts are stopped on exit.
 """
@@ -40,20 +40,17 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 # The loopback wrk runner and its report script are shared with the worker-class benchmark.
-from gunicorn_workers import WRK_REPORT, free_port, status_of, wrk
+from gunicorn_workers import WRK_REPORT, create_database, free_port, status_of, wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 BENCH_DB = "bench_catalog"
-DB_EXISTS_SQL = "select 1 from pg_database where datname = 'bench_catalog'"
-DB_CREATE_SQL = "create database bench_catalog"
 TARGET_RPS, TARGET_P95_MS = 150, 80
 
 INDUSTRIES = ["retail", "finance", "healthcare", "general"]
@@ -93,26 +90,7 @@ class Sample:
 
 
 def prepare_database(base_url: str) -> str:
-    """Create (if missing) and migrate a database of our own, so a benchmark never touches real data."""
-    parts = urlsplit(base_url)
-    admin = [
-        "psql",
-        "-h",
-        parts.hostname or "127.0.0.1",
-        "-p",
-        str(parts.port or 5432),
-        "-U",
-        parts.username or "postgres",
-        "-d",
-        parts.path.lstrip("/") or "postgres",
-        "-v",
-        "ON_ERROR_STOP=1",
-        "-tAc",
-    ]
-    exists = subprocess.run([*admin, DB_EXISTS_SQL], capture_output=True, text=True, timeout=30, check=True)
-    if exists.stdout.strip() != "1":
-        subprocess.run([*admin, DB_CREATE_SQL], capture_output=True, timeout=30, check=True)
-    return urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
+    return create_database(base_url, BENCH_DB)
 
 
 def setup_django(database_url: str) -> None:
@@ -389,10 +367,9 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
     parser.add_argument("--reseed", action="store_true", help="seed again even if the count matches")
     args = parser.parse_args()
-    for tool, package in (("wrk", "wrk"), ("psql", "postgresql-client")):
-        if shutil.which(tool) is None:
-            print(f"{tool} is missing: apt-get install -y --no-install-recommends {package}", file=sys.stderr)
-            return 2
+    if shutil.which("wrk") is None:
+        print("wrk is missing: apt-get install -y --no-install-recommends wrk", file=sys.stderr)
+        return 2
 
     busy = psutil.cpu_percent(interval=2)
     print(f"{os.cpu_count()} CPUs, {busy:.0f} % busy before the run (others share this machine)", flush=True)

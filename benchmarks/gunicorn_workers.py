@@ -47,9 +47,6 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
 BENCH_DB = "bench_workers"
-# Fixed statements (no interpolation): the database name is a constant of this script.
-DB_EXISTS_SQL = "select 1 from pg_database where datname = 'bench_workers'"
-DB_CREATE_SQL = "create database bench_workers"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 
 # wrk prints only fixed percentiles (50/75/90/99); a `done` hook gives p95 and machine-readable totals.
@@ -87,33 +84,21 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def prepare_database(base_url: str) -> str:
-    """Create (if missing) and migrate a database of our own, so a benchmark never touches real data."""
+def create_database(base_url: str, name: str) -> str:
+    """The URL of a database of our own next to `base_url`'s, created when missing, so a benchmark
+    never touches real data."""
+    import psycopg
+
     parts = urlsplit(base_url)
-    admin = [
-        "psql",
-        "-h",
-        parts.hostname or "127.0.0.1",
-        "-p",
-        str(parts.port or 5432),
-        "-U",
-        parts.username or "postgres",
-        "-d",
-        parts.path.lstrip("/") or "postgres",
-        "-v",
-        "ON_ERROR_STOP=1",
-        "-tAc",
-    ]
-    exists = subprocess.run(
-        [*admin, DB_EXISTS_SQL],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
-    if exists.stdout.strip() != "1":
-        subprocess.run([*admin, DB_CREATE_SQL], capture_output=True, timeout=30, check=True)
-    url = urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
+    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as admin:
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            admin.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def prepare_database(base_url: str) -> str:
+    """Create (if missing) and migrate the benchmark's own database."""
+    url = create_database(base_url, BENCH_DB)
     subprocess.run(
         [str(VENV_BIN / "python"), "manage.py", "migrate", "--noinput", "-v", "0"],
         cwd=ROOT,
@@ -316,9 +301,6 @@ def main() -> int:
             "  apt-get update -qq && apt-get install -y -qq --no-install-recommends wrk",
             file=sys.stderr,
         )
-        return 2
-    if shutil.which("psql") is None:
-        print("psql is not installed (Debian: apt-get install postgresql-client)", file=sys.stderr)
         return 2
     if not (VENV_BIN / "gunicorn").exists():
         print(f"{VENV_BIN / 'gunicorn'} is missing: run `make test` once to build .venv", file=sys.stderr)

@@ -26,7 +26,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,6 +36,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import wait_http  # noqa: E402
 from registry.storage.seaweed import free_ports  # noqa: E402
 
 INDUSTRIES = ["retail", "finance", "healthcare", "general"]
@@ -181,17 +181,6 @@ def queries_per_request() -> list[tuple[str, int, int]]:
             counts.append(len(captured))
         result.append((f"{kind} ({api})", *counts))
     return result
-
-
-def wait_http(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - our own loopback server
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"{url} did not answer within {timeout} s")
 
 
 def run_wrk(base: str, paths: list[str], seconds: int, script_dir: Path) -> dict[str, float]:

@@ -30,14 +30,13 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import catalog_load  # the same catalog and server
 from catalog_load import Server, measure, seed, setup_django
-from gunicorn_workers import WRK_REPORT, free_port
+from gunicorn_workers import WRK_REPORT, create_database, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DB = "bench_load"
@@ -82,14 +81,7 @@ class DeployedServer(Server):
 
 
 def prepare_database(base_url: str) -> str:
-    """A database of our own next to DATABASE_URL's, created when missing."""
-    import psycopg
-
-    parts = urlsplit(base_url)
-    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as admin:
-        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone():
-            admin.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    return urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
+    return create_database(base_url, BENCH_DB)
 
 
 def endpoints() -> dict[str, str]:

@@ -9,12 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from evaluators.scoring import human_bytes, human_count, size_class
+from registry.formats.safetensors import DTYPE_BITS
 
 from .base import BadgeSpec, EvaluatorResult, MetricValue, ModelFacts
 
 # Bytes per parameter; int8/int4 estimates add nothing for quantisation scales (< 1 % at group 128).
 PRECISIONS = {"fp32": 4.0, "bf16": 2.0, "int8": 1.0, "int4": 0.5}
-BITS = {"F64": 64, "F32": 32, "F16": 16, "BF16": 16, "I64": 64, "I32": 32, "I16": 16, "I8": 8, "U8": 8}
 
 
 class SizeClass:
@@ -35,7 +35,7 @@ class SizeClass:
         params = facts.float_parameters
         other = sum(n for dtype, n in facts.parameters_by_dtype.items() if dtype not in facts.FLOAT_DTYPES)
         other_bytes = sum(
-            n * BITS.get(dtype, 64) / 8
+            n * DTYPE_BITS.get(dtype, 64) / 8
             for dtype, n in facts.parameters_by_dtype.items()
             if dtype not in facts.FLOAT_DTYPES
         )

@@ -25,7 +25,7 @@ from registry.services import access
 from registry.services.repositories import resolve_revision
 
 from . import evidence
-from .catalog import SIZE_LABELS, Row, as_rows, catalog_rows, size_class_of
+from .catalog import ROW_FIELDS, SIZE_LABELS, Row, as_rows, catalog_rows, size_class_of
 from .family import Family, family_of
 
 # Card metadata keys, as the Hub writes them, for the fields a gated repository asks for.
@@ -170,25 +170,7 @@ def compare_rows(*, user, repositories: list[ModelRepository]) -> list[dict[str,
         for row in catalog_rows(user)
         .filter(pk__in=[r.pk for r in repositories])
         .annotate(**COMPARE_COLUMNS)
-        .values(
-            "pk",
-            "namespace_slug",
-            "last_modified",
-            "total_size",
-            "name",
-            "industry",
-            "task",
-            "license",
-            "downloads",
-            "gating",
-            "parameter_count",
-            "size_class",
-            "is_signed",
-            "frameworks",
-            "score",
-            "version_id",
-            *COMPARE_COLUMNS,
-        )
+        .values(*ROW_FIELDS, "version_id", *COMPARE_COLUMNS)
     }
     ordered = [rows[r.pk] for r in repositories if r.pk in rows]
     versions = Version.objects.in_bulk([row["version_id"] for row in ordered])
