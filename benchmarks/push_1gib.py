@@ -21,7 +21,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 import psutil
@@ -30,7 +29,7 @@ from boto3.s3.transfer import TransferConfig
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import registry_env, s3_client, start_s3  # noqa: E402
+from benchmarks.common import registry_env, s3_client, start_s3, wait_http  # noqa: E402
 from benchmarks.publish_1gib import write_model  # noqa: E402
 from registry.storage.seaweed import free_ports  # noqa: E402
 
@@ -88,6 +87,35 @@ class PeakRss:
         return self.peak / 1e6
 
 
+def start_registry(env: dict[str, str], port: int) -> tuple[str, subprocess.Popen]:
+    """Migrate, create the `bench` user and a write token, then serve: (token, web process)."""
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([*manage, "createsuperuser", "--noinput"], cwd=ROOT, env=env, check=True)
+    token = subprocess.run(
+        [*manage, "create_token", "bench", "--scope", "write"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()[-1]
+    return token, start_web(env, port)
+
+
+def start_web(env: dict[str, str], port: int) -> subprocess.Popen:
+    """gunicorn, 2 workers x 4 threads, a long timeout for big commits; returns once it answers."""
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    options = ["--no-control-socket", "-w", "2", "--threads", "4", "--timeout", "600"]
+    web = subprocess.Popen(
+        [gunicorn, *options, "-b", f"127.0.0.1:{port}", "config.wsgi"],
+        cwd=ROOT,
+        env=env,
+    )
+    wait_http(f"http://127.0.0.1:{port}/healthz", timeout=20)
+    return web
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -113,41 +141,7 @@ def main() -> None:
         )
         web = None
         try:
-            manage = [sys.executable, "manage.py"]
-            subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
-            subprocess.run([*manage, "createsuperuser", "--noinput"], cwd=ROOT, env=env, check=True)
-            token = subprocess.run(
-                [*manage, "create_token", "bench", "--scope", "write"],
-                cwd=ROOT,
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout.split()[-1]
-            gunicorn = str(Path(sys.executable).parent / "gunicorn")
-            web = subprocess.Popen(
-                [
-                    gunicorn,
-                    "--no-control-socket",
-                    "-w",
-                    "2",
-                    "--threads",
-                    "4",
-                    "-b",
-                    f"127.0.0.1:{web_port}",
-                    "--timeout",
-                    "600",
-                    "config.wsgi",
-                ],
-                cwd=ROOT,
-                env=env,
-            )
-            for _ in range(200):
-                try:
-                    urllib.request.urlopen(f"{endpoint}/healthz", timeout=1)  # noqa: S310 - our own server
-                    break
-                except OSError:
-                    time.sleep(0.1)
+            token, web = start_registry(env, web_port)
             rss = PeakRss(web.pid)
             time.sleep(0.5)
             idle_rss = rss.peak / 1e6
@@ -155,9 +149,6 @@ def main() -> None:
             push_times, raw_times = [], []
             for round_ in range(args.rounds):
                 weights = write_model(tmp_path / f"model-{round_}", size, salt=round_)
-                (weights.parent / "README.md").write_text(
-                    "---\nlicense: apache-2.0\n---\n# Benchmark model\n"
-                )
                 raw_times.append(raw_upload(server.endpoint, weights, f"raw/{round_}"))
                 done = subprocess.run(
                     [

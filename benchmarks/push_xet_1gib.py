@@ -25,14 +25,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import registry_env, start_s3  # noqa: E402
-from benchmarks.push_1gib import BUCKET, PART, PeakRss, raw_upload  # noqa: E402
+from benchmarks.push_1gib import BUCKET, PART, PeakRss, raw_upload, start_registry, start_web  # noqa: E402
 from registry.storage.seaweed import free_ports  # noqa: E402
 
 PUSH = """
@@ -77,25 +76,6 @@ def random_model(folder: Path, size: int) -> Path:
     return folder / "model.safetensors"
 
 
-WEB_ARGS = ("--timeout", "600", "config.wsgi")
-
-
-def start_web(env: dict, port: int) -> subprocess.Popen:
-    gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    web = subprocess.Popen(
-        [gunicorn, "--no-control-socket", "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{port}", *WEB_ARGS],
-        cwd=ROOT,
-        env=env,
-    )
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    return web
-
-
 def run_client(script: str, env: dict, *args: str) -> float:
     done = subprocess.run([sys.executable, "-c", script, *args], env=env, capture_output=True, text=True)
     if done.returncode:
@@ -128,18 +108,7 @@ def main() -> None:
         env.pop("HF_HUB_DISABLE_XET", None)
         web = None
         try:
-            manage = [sys.executable, "manage.py"]
-            subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
-            subprocess.run([*manage, "createsuperuser", "--noinput"], cwd=ROOT, env=env, check=True)
-            token = subprocess.run(
-                [*manage, "create_token", "bench", "--scope", "write"],
-                cwd=ROOT,
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout.split()[-1]
-            web = start_web(env, web_port)
+            token, web = start_registry(env, web_port)
             rss = PeakRss(web.pid)
             time.sleep(0.5)
             idle_rss = rss.peak / 1e6
@@ -180,7 +149,7 @@ def main() -> None:
                 xet_web.wait(30)
             cost = json.loads(
                 subprocess.run(
-                    [*manage, "shell", "-c", COST],
+                    [sys.executable, "manage.py", "shell", "-c", COST],
                     cwd=ROOT,
                     env=env,
                     check=True,
