@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 
 LEVELS = ("gold", "silver", "bronze", "none", "fail", "info")
 
-# Same bands as the catalog's size filter (marketplace.selectors.catalog.SIZE_CLASSES).
+# Size bands by parameter count: the size badge, and the catalog's size filter and labels.
 SIZE_CLASSES = (
     ("tiny", 0),
     ("small", 100_000_000),

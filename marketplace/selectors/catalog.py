@@ -34,6 +34,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import IsNull
 
+from evaluators import scoring
 from registry import selectors as registry_selectors
 from registry.models import ModelRepository, VersionFile
 from registry.models.repositories import Industry
@@ -44,13 +45,15 @@ DEFAULT_BRANCH = "main"
 PAGE_SIZE = 30
 MAX_PAGE = 1000
 
-# Size classes by parameter count: how SLM buyers talk about size. (key, label, lower bound).
-SIZE_CLASSES = (
-    ("tiny", "Tiny (< 100M)", 0),
-    ("small", "Small (100M-1B)", 100_000_000),
-    ("medium", "Medium (1B-7B)", 1_000_000_000),
-    ("large", "Large (≥ 7B)", 7_000_000_000),
-)
+# Size classes by parameter count, the size evaluator's bands with the catalog's labels:
+# how SLM buyers talk about size. (key, label, lower bound).
+_SIZE_TEXT = {
+    "tiny": "Tiny (< 100M)",
+    "small": "Small (100M-1B)",
+    "medium": "Medium (1B-7B)",
+    "large": "Large (≥ 7B)",
+}
+SIZE_CLASSES = tuple((key, _SIZE_TEXT[key], lower) for key, lower in scoring.SIZE_CLASSES)
 SIZE_LABELS = {key: label for key, label, _ in SIZE_CLASSES} | {"unknown": "Unknown size"}
 
 # Score bands of the headline evaluation score (0..1). (key, label, lower bound inclusive).
@@ -189,9 +192,7 @@ def _has_signature() -> Expression:
 
 
 def size_class_of(parameter_count: int | None) -> str:
-    if parameter_count is None:
-        return "unknown"
-    return next(key for key, _, lower in reversed(SIZE_CLASSES) if parameter_count >= lower)
+    return "unknown" if parameter_count is None else scoring.size_class(parameter_count)
 
 
 def _size_class() -> Case:

@@ -194,12 +194,14 @@ def plan_lfs_uploads(
             message = exc.message if isinstance(exc, InvalidInput) else f"bad object: {exc}"
             plans.append(LfsPlan(oid=str(item.get("oid"))[:64], size=0, error=message))
             continue
-        linkable = access.may_link_digest(sha256=oid, repository=repository, user=user)
+        # Only a digest already stored needs the linking rule: new bytes (the usual case) cost no query.
+        stored = Blob.objects.filter(sha256=oid).exists()
+        linkable = stored and access.may_link_digest(sha256=oid, repository=repository, user=user)
         if linkable and _stored_verified(oid, size):
             plans.append(LfsPlan(oid=oid, size=size))
             continue
         key, part = blob_key(oid), part_size_for(size)
-        if not linkable and Blob.objects.filter(sha256=oid).exists():
+        if stored and not linkable:
             # Stored for someone else: this caller proves possession by sending the bytes, to a key
             # of its own (never over the stored object); the commit hashes them (`add_lfs`).
             key = f"uploads/{uuid.uuid4().hex}"
