@@ -11,6 +11,7 @@ from django.conf import settings
 
 from registry.storage.seaweed import SeaweedServer, free_ports
 from tests.fixtures.s3 import ACCESS_KEY, BUCKET, SECRET_KEY
+from tests.fixtures.services import database_url
 
 
 def process_env(**extra: str) -> dict[str, str]:
@@ -18,12 +19,10 @@ def process_env(**extra: str) -> dict[str, str]:
     db = settings.DATABASES["default"]
     if not db["ENGINE"].endswith("postgresql"):
         pytest.skip("another process cannot see an in-memory SQLite test database")
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    address = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="tests.faults.settings",
-        DATABASE_URL=f"postgres://{db['USER']}{password}@{address}/{db['NAME']}",
+        DATABASE_URL=database_url(),
         CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
         S3_ENDPOINT_URL=settings.S3_ENDPOINT_URL,
         S3_PUBLIC_ENDPOINT_URL=settings.S3_PUBLIC_ENDPOINT_URL,

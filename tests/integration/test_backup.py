@@ -17,17 +17,12 @@ from django.conf import settings
 from django.db import connection
 
 from tests.fixtures.s3 import ACCESS_KEY, SECRET_KEY
+from tests.fixtures.services import database_url
 from tests.integration.helpers import publish
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
 
 DEPLOY = settings.BASE_DIR / "deploy"
-
-
-def database_url(name: str) -> str:
-    db = settings.DATABASES["default"]
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}"
 
 
 @pytest.fixture

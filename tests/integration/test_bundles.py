@@ -26,6 +26,7 @@ from registry.storage import blob_key
 from registry.storage.s3 import S3BlobStore
 from tests.fixtures.models import write_model
 from tests.fixtures.s3 import ACCESS_KEY, SECRET_KEY
+from tests.fixtures.services import database_url
 from tests.integration.helpers import publish
 
 MODEL_SIGNING_CLI = Path(sys.executable).with_name("model_signing")
@@ -89,25 +90,17 @@ print(json.dumps({{"repository": repository is not None, "versions": versions, "
 
 @pytest.fixture(scope="module")
 def registry_b(s3_server, django_db_blocker):
-    database = settings.DATABASES["default"]
-    name = f"{database['NAME']}_b"
-    conninfo = dict(
-        host=database["HOST"] or "127.0.0.1",
-        port=database["PORT"] or 5432,
-        user=database["USER"],
-        password=database["PASSWORD"] or None,
-    )
-    with psycopg.connect(dbname="postgres", autocommit=True, **conninfo) as admin:
+    name = f"{settings.DATABASES['default']['NAME']}_b"
+    with psycopg.connect(database_url("postgres"), autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
         admin.execute(f'CREATE DATABASE "{name}"')
     folder = Path(tempfile.mkdtemp(prefix="registry-b-"))
     key_path = folder / "registry-b.pem"
     keys.write_private_key(key_path, keys.generate_private_key_pem())
-    auth = f"{conninfo['user']}:{conninfo['password']}@" if conninfo["password"] else f"{conninfo['user']}@"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgres://{auth}{conninfo['host']}:{conninfo['port']}/{name}",
+        "DATABASE_URL": database_url(name),
         "S3_ENDPOINT_URL": s3_server.endpoint,
         "S3_BUCKET": BUCKET_B,
         "S3_ACCESS_KEY_ID": ACCESS_KEY,
@@ -130,7 +123,7 @@ def registry_b(s3_server, django_db_blocker):
     migrated = registry.manage("migrate", "-v0", timeout=300)
     assert migrated.returncode == 0, migrated.stderr
     yield registry
-    with psycopg.connect(dbname="postgres", autocommit=True, **conninfo) as admin:
+    with psycopg.connect(database_url("postgres"), autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
