@@ -8,7 +8,10 @@ One run, against a fresh embedded SeaweedFS and a gunicorn server of this projec
   - their ratio (target <= 1.3) and the web server's peak RSS (all gunicorn processes; flat:
     the bytes never pass through Django).
 
-    .venv/bin/python benchmarks/push_1gib.py [--size-mib 1024] [--rounds 1]
+Each round pushes a new 1 GiB model (a new repository) after its raw upload; the medians decide,
+and every round's pair is printed too (the first round also pays the workers' first signing).
+
+    .venv/bin/python benchmarks/push_1gib.py [--size-mib 1024] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -121,7 +124,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--size-mib", type=int, default=1024)
-    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     size = args.size_mib << 20
 
@@ -178,6 +181,8 @@ def main() -> None:
     push_s, raw_s = statistics.median(push_times), statistics.median(raw_times)
     mb = size / 1e6
     print(f"payload: {args.size_mib} MiB safetensors, {args.rounds} round(s), medians")
+    for number, (push_round, raw_round) in enumerate(zip(push_times, raw_times, strict=True), start=1):
+        print(f"  round {number}: push {push_round:.2f} s, raw {raw_round:.2f} s, ratio {push_round / raw_round:.2f}")
     print(
         f"{'HfApi.upload_folder, Xet off (hash, LFS multipart, verify, sign, publish)':<74}{push_s:7.2f} s "
         f"{mb / push_s:8.1f} MB/s"
