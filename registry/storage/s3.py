@@ -70,7 +70,10 @@ class S3BlobStore:
     def _make_client(endpoint_url, access_key, secret_key, region, addressing_style):
         config = Config(
             signature_version="s3v4",
-            s3={"addressing_style": addressing_style},
+            # No SigV4 payload hash: botocore signs bodies over plain HTTP with one more sha256 pass
+            # (1.1 s of CPU per GiB uploaded, on top of the CRC32 checksum it still sends). Blobs are
+            # hashed from the stored bytes before anything is published, which is the check that counts.
+            s3={"addressing_style": addressing_style, "payload_signing_enabled": False},
             max_pool_connections=20,
             retries={"max_attempts": 3, "mode": "standard"},
             connect_timeout=5,

@@ -6,6 +6,7 @@ v2 shard and reconstruction routes) answer 404 or 501, which make the client fal
 
 from __future__ import annotations
 
+import io
 import re
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -44,12 +45,32 @@ def cas_view(method: str, need: str):
     return decorate
 
 
+class _Body(io.RawIOBase):
+    def __init__(self, request: HttpRequest):
+        self._read = request.read
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self._read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _buffered_body(request: HttpRequest) -> io.BufferedReader:
+    """The body read from the server in 1 MiB blocks. A xorb is parsed 8-byte header by ~64 KiB
+    chunk; asked for directly, gunicorn copies its whole read-ahead buffer on every small read
+    (3 to 4 s of CPU per GiB on 2 cores)."""
+    return io.BufferedReader(_Body(request), buffer_size=1 << 20)
+
+
 @cas_view("POST", tokens.WRITE)
 def upload_xorb(request: HttpRequest, grant: tokens.Grant, prefix: str, hash_text: str) -> HttpResponse:
     length = int(request.headers.get("Content-Length") or 0)
     if length > formats.MAX_XORB_SIZE:
         raise services.XetRejected(f"a xorb may hold at most {formats.MAX_XORB_SIZE} bytes, not {length}")
-    inserted = services.store_xorb(hash_text=hash_text, read=request.read)
+    inserted = services.store_xorb(hash_text=hash_text, read=_buffered_body(request).read)
     return JsonResponse({"was_inserted": inserted})
 
 
