@@ -182,7 +182,8 @@ def main() -> None:
     mb = size / 1e6
     print(f"payload: {args.size_mib} MiB safetensors, {args.rounds} round(s), medians")
     for number, (push_round, raw_round) in enumerate(zip(push_times, raw_times, strict=True), start=1):
-        print(f"  round {number}: push {push_round:.2f} s, raw {raw_round:.2f} s, ratio {push_round / raw_round:.2f}")
+        ratio = push_round / raw_round
+        print(f"  round {number}: push {push_round:.2f} s, raw {raw_round:.2f} s, ratio {ratio:.2f}")
     print(
         f"{'HfApi.upload_folder, Xet off (hash, LFS multipart, verify, sign, publish)':<74}{push_s:7.2f} s "
         f"{mb / push_s:8.1f} MB/s"
