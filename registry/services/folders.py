@@ -15,6 +15,7 @@ from registry.errors import InvalidInput, RegistryError
 from registry.formats import files
 from registry.models import ModelRepository, Version
 from registry.services import ingest
+from registry.storage import get_store
 
 # Folders a local checkout or a Hub download carries that are not part of the model.
 IGNORED_DIRS = frozenset({".git", ".cache", ".huggingface", "__pycache__"})
@@ -75,10 +76,11 @@ def publish_folder(
     """Stage every file (deduplicated by sha256), verify from storage, publish. On a refusal the
     draft stays unpublished with its reason, and the error is raised."""
     listing = list_folder(folder)
-    _import_while_uploading("registry.signing.ossf", "huggingface_hub.repocard")
     draft = ingest.start_draft(
         repository=repository, actor=actor, message=message or f"Publish {folder.name}", branch=branch
     )
+    get_store()  # the S3 client before the background imports: the first upload needs it at once
+    _import_while_uploading("registry.signing.ossf", "huggingface_hub.repocard")
     total = sum(f.size for f in listing)
     try:
         with progress(f"upload {len(listing)} files", total) as overall:
