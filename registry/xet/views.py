@@ -61,7 +61,7 @@ class _Body(io.RawIOBase):
 def _buffered_body(request: HttpRequest) -> io.BufferedReader:
     """The body read from the server in 1 MiB blocks. A xorb is parsed 8-byte header by ~64 KiB
     chunk; asked for directly, gunicorn copies its whole read-ahead buffer on every small read
-    (3 to 4 s of CPU per GiB on 2 cores)."""
+    (~3 s of CPU per GiB on 2 cores, py-spy)."""
     return io.BufferedReader(_Body(request), buffer_size=1 << 20)
 
 
