@@ -27,6 +27,11 @@ class Digest:
     head: bytes  # the first bytes, to recognise pickle or executables under another name
 
 
+def secret_digest(raw: str) -> str:
+    """What the database keeps of a bearer secret (API token, invitation link): its sha256."""
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
 def git_blob_sha1(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 

@@ -62,12 +62,16 @@ class UploadSession(models.Model):
 
 
 class Invitation(models.Model):
-    """An invitation to join an organisation with a role; accepted by whoever holds the link."""
+    """An invitation to join an organisation with a role; accepted by whoever holds the link.
+
+    Only the token's sha256 is stored: the token itself is in the e-mailed link (and on the
+    instance `accounts.invite` returns, as `token`), so reading the database does not let anyone
+    join an organisation."""
 
     publisher = models.ForeignKey(Publisher, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField()
     role = models.CharField(max_length=16, choices=Membership.Role.choices, default=Membership.Role.READER)
-    token = models.CharField(max_length=64, unique=True, default=_secret)
+    token_hash = models.CharField(max_length=64, unique=True)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
@@ -11,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from registry.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from registry.hashing import secret_digest
 from registry.models import AuditEvent, EmailVerification, Invitation, Membership, Publisher
 from registry.services.repositories import ensure_publisher, split_repo_id
 
@@ -127,10 +130,13 @@ def invite(
         raise InvalidInput("personal namespaces have no other members; create an organisation")
     if not email or "@" not in email:
         raise InvalidInput(f"{email!r} is not an email address")
+    token = secrets.token_urlsafe(24)
     invitation = Invitation.objects.create(
-        publisher=publisher, email=email, role=_check_role(role), invited_by=actor
-    )
-    link = accept_url.replace("TOKEN", invitation.token) if accept_url else invitation.token
+        publisher=publisher, email=email, role=_check_role(role), invited_by=actor,
+        token_hash=secret_digest(token),
+    )  # fmt: skip
+    invitation.token = token  # for the caller; never stored
+    link = accept_url.replace("TOKEN", token) if accept_url else token
     send_mail(
         f"Join {publisher.slug} on the SLM registry",
         f"{actor.get_username()} invites you to {publisher.slug} as {role}. Accept: {link}",
@@ -143,7 +149,7 @@ def invite(
 
 @transaction.atomic
 def accept_invitation(*, token: str, user: AbstractBaseUser) -> Membership:
-    invitation = Invitation.objects.select_for_update().filter(token=token).first()
+    invitation = Invitation.objects.select_for_update().filter(token_hash=secret_digest(token)).first()
     if invitation is None or invitation.accepted_at is not None:
         raise NotFound("this invitation does not exist or was already used")
     membership, _ = Membership.objects.get_or_create(

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
+from registry.hashing import secret_digest
 from registry.models import ApiToken, AuditEvent
 
 TOKEN_PREFIX = "slm_"  # noqa: S105 - a public prefix, not a secret
-
-
-def _hash(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def create_token(
@@ -31,7 +27,7 @@ def create_token(
         user=user,
         name=name,
         prefix=raw[:10],
-        token_hash=_hash(raw),
+        token_hash=secret_digest(raw),
         scope=scope,
         expires_at=timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None,
     )
@@ -41,7 +37,7 @@ def create_token(
 
 def authenticate_token(raw: str) -> ApiToken | None:
     """The active token with this value, its last use recorded; None if unknown, expired or revoked."""
-    token = ApiToken.objects.select_related("user").filter(token_hash=_hash(raw)).first()
+    token = ApiToken.objects.select_related("user").filter(token_hash=secret_digest(raw)).first()
     if token is None or not token.is_active or not token.user.is_active:
         return None
     now = timezone.now()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import secrets
 import uuid
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
@@ -229,7 +230,7 @@ def complete_multipart(*, session_id: int, secret: str, parts: Sequence[tuple[in
     """Assemble the parts (the completion call carries the session's secret, not a token).
     Idempotent: a retried completion of a completed session succeeds."""
     session = UploadSession.objects.filter(pk=session_id).first()
-    if session is None or not secret or session.secret != secret:
+    if session is None or not secret or not secrets.compare_digest(session.secret.encode(), secret.encode()):
         raise NotFound("upload session not found or the completion link is wrong")
     if session.status == UploadSession.Status.COMPLETED:
         return session

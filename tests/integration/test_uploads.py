@@ -151,12 +151,13 @@ def test_multipart_completion_needs_the_session_secret(client, maintainer, setti
     header = batch["objects"][0]["actions"]["upload"]["header"]
     assert header["chunk_size"] == str(5 << 20) and {"1", "2", "3"} <= header.keys() and "4" not in header
     session = UploadSession.objects.get(sha256=oid)
-    forged = client.post(
-        f"/api/uploads/{session.pk}/complete?secret=guess",
-        data=json.dumps({"oid": oid, "parts": [{"partNumber": 1, "etag": '"x"'}]}),
-        content_type="application/vnd.git-lfs+json",
-    )
-    assert forged.status_code == 404
+    for guess in ("guess", "%C3%A9t%C3%A9"):  # a wrong secret, and one that is not even ASCII
+        forged = client.post(
+            f"/api/uploads/{session.pk}/complete?secret={guess}",
+            data=json.dumps({"oid": oid, "parts": [{"partNumber": 1, "etag": '"x"'}]}),
+            content_type="application/vnd.git-lfs+json",
+        )
+        assert forged.status_code == 404, guess
 
 
 @pytest.mark.parametrize(
@@ -291,6 +292,8 @@ def test_sign_up_organisations_invitations_and_roles(s3_server):
         publisher=org, email="m@example.com", role="maintainer", actor=owner, accept_url="http://x/TOKEN"
     )
     assert f"http://x/{invitation.token}" in mail.outbox[-1].body
+    stored = Invitation.objects.filter(pk=invitation.pk).values().get()
+    assert invitation.token not in {str(v) for v in stored.values()}  # only its sha256 is kept
     member = accounts.sign_up(username="mateo", email="m@example.com", password="a-long-passphrase-2")
     with pytest.raises(PermissionDenied):
         accounts.invite(publisher=org, email="z@example.com", role="owner", actor=member)
