@@ -12,6 +12,7 @@ from rest_framework import serializers
 
 from registry.formats.footprint import FIT_PRECISIONS
 from registry.models import ApiToken
+from registry.webhooks.models import EVENTS
 
 ORDERINGS = [
     "-downloads",
@@ -270,3 +271,50 @@ class TokenSerializer(serializers.Serializer):
 
 class CreatedTokenSerializer(TokenSerializer):
     token = serializers.CharField(help_text="The token itself. Shown once: only its hash is kept.")
+
+
+# --- webhooks ------------------------------------------------------------------------------------
+
+
+class WebhookCreateSerializer(serializers.Serializer):
+    url = serializers.CharField(max_length=2000, help_text="https:// to a public address.")
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(EVENTS)), min_length=1, max_length=len(EVENTS)
+    )
+    description = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+
+
+class WebhookUpdateSerializer(serializers.Serializer):
+    is_active = serializers.BooleanField(help_text="false disables the endpoint; true enables it again.")
+
+
+class WebhookEndpointSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.CharField()
+    description = serializers.CharField()
+    events = serializers.ListField(child=serializers.ChoiceField(choices=list(EVENTS)))
+    is_active = serializers.BooleanField()
+    consecutive_failures = serializers.IntegerField()
+    disabled_at = serializers.DateTimeField(allow_null=True)
+    disabled_reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class CreatedWebhookEndpointSerializer(WebhookEndpointSerializer):
+    secret = serializers.CharField(
+        help_text="Signs every delivery (X-Registry-Signature). Shown once: store it now."
+    )
+
+
+class WebhookDeliverySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    event = serializers.CharField()
+    event_id = serializers.UUIDField(help_text="The same on every replay.")
+    status = serializers.ChoiceField(choices=["pending", "succeeded", "failed"])
+    attempts = serializers.IntegerField()
+    response_status = serializers.IntegerField(allow_null=True)
+    error = serializers.CharField()
+    replay_of = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    last_attempt_at = serializers.DateTimeField(allow_null=True)
+    delivered_at = serializers.DateTimeField(allow_null=True)

@@ -4,14 +4,23 @@
 from django.urls import path
 
 from . import schema  # noqa: F401 - registers the bearer-token scheme with drf-spectacular
-from .views import bundles, models, publishers, tokens, versions
+from .views import bundles, models, publishers, tokens, versions, webhooks
 
 MODEL = "models/<str:namespace>/<str:name>"
 REVISION = f"{MODEL}/revisions/<str:revision>"
+WEBHOOK = "publishers/<str:slug>/webhooks/<int:endpoint_id>"
 
 urlpatterns = [
     path("publishers", publishers.PublisherListView.as_view(), name="api-publishers"),
     path("publishers/<str:slug>", publishers.PublisherDetailView.as_view(), name="api-publisher"),
+    path("publishers/<str:slug>/webhooks", webhooks.WebhookListView.as_view(), name="api-webhooks"),
+    path(WEBHOOK, webhooks.WebhookDetailView.as_view(), name="api-webhook"),
+    path(f"{WEBHOOK}/deliveries", webhooks.WebhookDeliveriesView.as_view(), name="api-webhook-deliveries"),
+    path(
+        f"{WEBHOOK}/deliveries/<int:delivery_id>/replay",
+        webhooks.WebhookReplayView.as_view(),
+        name="api-webhook-replay",
+    ),
     path("models", models.ModelListView.as_view(), name="api-models"),
     path(MODEL, models.ModelDetailView.as_view(), name="api-model"),
     path(f"{MODEL}/refs", models.ModelRefsView.as_view(), name="api-model-refs"),

@@ -105,6 +105,13 @@ MATRIX: dict[str, Entry] = {
     "api/v1/models/<str:namespace>/<str:name>/revisions/<str:revision>/card": Entry(REPO_READ),
     "api/v1/models/<str:namespace>/<str:name>/revisions/<str:revision>/compliance": Entry(REPO_READ),
     "api/v1/models/<str:namespace>/<str:name>/revisions/<str:revision>/evaluations": Entry(REPO_READ),
+    # Webhooks belong to the organisation's owners and maintainers; to anyone else they do not exist.
+    "api/v1/publishers/<str:slug>/webhooks": Entry("401 404 200 200 404"),
+    "api/v1/publishers/<str:slug>/webhooks/<int:endpoint_id>": Entry("401 404 404 404 404"),  # no such one
+    "api/v1/publishers/<str:slug>/webhooks/<int:endpoint_id>/deliveries": Entry("401 404 404 404 404"),
+    "api/v1/publishers/<str:slug>/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/replay": Entry(
+        "401 404 404 404 404", method="post"
+    ),
     "api/v1/tokens": Entry("401 201 201 201 201", method="post", body='{"scope": "read"}'),
     # Revoking the owner's token: only the owner may; to anyone else it does not exist.
     "api/v1/tokens/<int:token_id>": Entry("401 404 404 204 404", method="delete"),
