@@ -29,6 +29,8 @@ ERRORS = {
     404: OpenApiResponse(ErrorResponseSerializer, description="No such model or revision, or it is private."),
     429: OpenApiResponse(ErrorResponseSerializer, description="Too many requests; see Retry-After."),
 }
+# For changes, which a read token may not make.
+FORBIDDEN = {403: OpenApiResponse(ErrorResponseSerializer, description="A read token cannot do this.")}
 
 
 class RegistryAPIView(APIView):

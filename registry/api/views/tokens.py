@@ -15,11 +15,7 @@ from registry.services import tokens
 
 from .. import serializers
 from ..permissions import WriteScopeForChanges
-from .base import ERRORS, RegistryAPIView
-
-FORBIDDEN = {
-    403: OpenApiResponse(serializers.ErrorResponseSerializer, description="A read token cannot do this.")
-}
+from .base import ERRORS, FORBIDDEN, RegistryAPIView
 
 
 def _token(token: ApiToken) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from registry.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 from .. import serializers
 from ..permissions import WriteScopeForChanges
-from .base import ERRORS, RegistryAPIView
+from .base import ERRORS, FORBIDDEN, RegistryAPIView
 
 DELIVERIES_LISTED = 50
 NOT_MANAGED = {
@@ -27,9 +27,6 @@ NOT_MANAGED = {
         serializers.ErrorResponseSerializer,
         description="No such organisation or endpoint, or you are not one of its owners or maintainers.",
     )
-}
-FORBIDDEN = {
-    403: OpenApiResponse(serializers.ErrorResponseSerializer, description="A read token cannot do this.")
 }
 
 
