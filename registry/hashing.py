@@ -79,6 +79,36 @@ def _prefetch(chunks: Iterable[bytes], depth: int) -> Iterator[bytes]:
                 thread.join(0.05)
 
 
+class Digester:
+    """The `Digest` of bytes fed in order: sha256, and the git blob sha1 when `git_size` (the
+    expected size) is given."""
+
+    def __init__(self, *, git_size: int | None = None):
+        self._sha256 = hashlib.sha256()
+        self._git_size = git_size
+        self._sha1 = (
+            hashlib.sha1(b"blob %d\0" % git_size, usedforsecurity=False) if git_size is not None else None
+        )
+        self.size, self._head = 0, b""
+
+    def update(self, chunk: bytes) -> None:
+        if len(self._head) < HEAD_BYTES:
+            self._head += chunk[: HEAD_BYTES - len(self._head)]
+        self._sha256.update(chunk)
+        if self._sha1 is not None:
+            self._sha1.update(chunk)
+        self.size += len(chunk)
+
+    def digest(self) -> Digest:
+        complete = self._sha1 is not None and self.size == self._git_size
+        return Digest(
+            sha256=self._sha256.hexdigest(),
+            size=self.size,
+            git_sha1=self._sha1.hexdigest() if complete else None,
+            head=self._head,
+        )
+
+
 def digest_chunks(
     chunks: Iterable[bytes],
     *,
@@ -87,20 +117,12 @@ def digest_chunks(
     prefetch: int = 2,
 ) -> Digest:
     """Hash a stream; pass `git_size` (the expected size) to also compute the git blob sha1."""
-    sha256 = hashlib.sha256()
-    sha1 = hashlib.sha1(b"blob %d\0" % git_size, usedforsecurity=False) if git_size is not None else None
-    size, head = 0, b""
+    digester = Digester(git_size=git_size)
     for chunk in _prefetch(chunks, prefetch):
-        if len(head) < HEAD_BYTES:
-            head += chunk[: HEAD_BYTES - len(head)]
-        sha256.update(chunk)
-        if sha1 is not None:
-            sha1.update(chunk)
-        size += len(chunk)
+        digester.update(chunk)
         if progress is not None:
             progress(len(chunk))
-    git_sha1 = sha1.hexdigest() if sha1 is not None and size == git_size else None
-    return Digest(sha256=sha256.hexdigest(), size=size, git_sha1=git_sha1, head=head)
+    return digester.digest()
 
 
 def read_file_chunks(path: Path, chunk_size: int = CHUNK) -> Iterator[bytes]:

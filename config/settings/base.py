@@ -158,6 +158,10 @@ S3_PRESIGN_TTL = env_int("S3_PRESIGN_TTL", 300)
 # size barely changes throughput on 2 cores (storage.md §4).
 S3_MULTIPART_CHUNK = env_int("S3_MULTIPART_CHUNK", 16 << 20)
 S3_MULTIPART_CONCURRENCY = env_int("S3_MULTIPART_CONCURRENCY", 4)
+# The store recomputes the SHA-256 sent with each part and refuses a mismatch (SeaweedFS, AWS S3,
+# MinIO do; tests/integration/test_storage.py checks ours): publish_model then hashes files while
+# they upload instead of reading the stored bytes back. Set false for a store that does not.
+S3_VERIFIES_CHECKSUMS = env_bool("S3_VERIFIES_CHECKSUMS", True)
 SEAWEEDFS_DATA_DIR = DATA_DIR / "s3"
 
 # --- Celery ---------------------------------------------------------------------------------

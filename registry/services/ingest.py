@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from registry.errors import DigestMismatch, IngestError, InvalidInput, InvalidSafetensors
 from registry.formats import cards, files, footprint, relations, safetensors
-from registry.hashing import Digest, digest_chunks, digest_file, lfs_pointer_oid
+from registry.hashing import Digest, Digester, digest_chunks, digest_file, lfs_pointer_oid
 from registry.models import (
     AuditEvent,
     Blob,
@@ -34,7 +34,7 @@ from registry.models import (
     Version,
     VersionFile,
 )
-from registry.storage import blob_key, get_store
+from registry.storage import BlobStore, blob_key, get_store
 from registry.webhooks import events as webhook_events
 
 logger = logging.getLogger(__name__)
@@ -81,10 +81,10 @@ def stage_local_file(
     """Store a local file once per sha256 and add it to the draft; `progress` gets byte counts.
 
     A file that looks unchanged since the branch head (same path and size) is hashed first, so
-    an identical blob is not sent again. Any other file is uploaded to an upload key, then the
-    server hashes the stored bytes (the digest that publication requires, computed once here: no
-    local pre-hash competes with the upload for the CPU) and drops the copy if that digest is
-    stored already.
+    an identical blob is not sent again. Any other file is uploaded to an upload key and hashed
+    on its way there, storage checking every part's SHA-256 (`_upload_hashed`): the digest of the
+    stored bytes, which publication requires, without a second read. The copy is dropped if that
+    digest is stored already.
     """
     size = local_path.stat().st_size
     check_new_file(draft=draft, path=path, size=size)
@@ -96,8 +96,7 @@ def stage_local_file(
                 progress(size)
             return StagedFile(path=path, sha256=digest.sha256, size=size, reused=True)
     store, upload_key = get_store(), f"uploads/{uuid.uuid4().hex}"
-    store.upload_file(upload_key, local_path, progress=progress)
-    digest = _digest_stored(upload_key, size)
+    digest = _upload_hashed(store, upload_key, local_path, size, progress)
     if digest.size != size:
         store.delete(upload_key)
         raise DigestMismatch(f"stored object holds {digest.size} bytes, {size} were sent", path=path)
@@ -110,6 +109,20 @@ def stage_local_file(
     if not reused:
         _mark_verified(file.blob, digest)
     return StagedFile(path=path, sha256=digest.sha256, size=size, reused=reused)
+
+
+def _upload_hashed(
+    store: BlobStore, key: str, local_path: Path, size: int, progress: Progress | None
+) -> Digest:
+    """Upload a local file and return the digest of what storage now holds: hashed as it is sent,
+    each part checked by storage against its SHA-256 (invariant 2 without a second read), or, for a
+    store that does not check (S3_VERIFIES_CHECKSUMS=false), hashed again from the stored bytes."""
+    if not settings.S3_VERIFIES_CHECKSUMS:
+        store.upload_file(key, local_path, progress=progress)
+        return _digest_stored(key, size)
+    digester = Digester(git_size=size if size < settings.REGISTRY_LFS_THRESHOLD else None)
+    store.upload_file_checksummed(key, local_path, each_part=digester.update, progress=progress)
+    return digester.digest()
 
 
 def _digest_stored(key: str, size: int, progress: Progress | None = None) -> Digest:

@@ -43,6 +43,17 @@ class BlobStore(Protocol):
     ) -> None:
         """Stream a non-seekable reader up in order (multipart); memory bounded by the parts in flight."""
 
+    def upload_file_checksummed(
+        self,
+        key: str,
+        path: Path,
+        *,
+        each_part: Callable[[bytes], None],
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Upload reading the file once, `each_part` seeing the bytes in order; storage checks each
+        part against its SHA-256."""
+
     def iter_chunks(self, key: str, *, chunk_size: int = 8 << 20) -> Iterator[bytes]:
         """Stream an object's bytes in order."""
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import hashlib
 import logging
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -138,6 +141,89 @@ class S3BlobStore:
         except (BotoCoreError, ClientError) as exc:
             raise _unavailable(f"upload of {path.name} to object storage failed", exc) from exc
 
+    def upload_file_checksummed(
+        self,
+        key: str,
+        path: Path,
+        *,
+        each_part: Callable[[bytes], None],
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Upload a local file reading it once: `each_part` sees every part in file order (the
+        caller hashes the file there, overlapping the upload), and each part travels with its
+        SHA-256, which storage recomputes from the bytes it stores and refuses on mismatch
+        (BadDigest). So what the caller hashed is what storage holds, without reading it back.
+        At most `concurrency` parts are in memory."""
+        part_size, concurrency = self._transfer.multipart_chunksize, self._transfer.max_concurrency
+        try:
+            with open(path, "rb") as source:
+                first = source.read(part_size)
+                each_part(first)
+                if len(first) < part_size:  # one request
+                    self._call(
+                        self._client.put_object,
+                        Bucket=self.bucket,
+                        Key=key,
+                        Body=first,
+                        ChecksumSHA256=_sha256_b64(first),
+                        ContentType="application/octet-stream",
+                    )
+                    if progress is not None:
+                        progress(len(first))
+                    return
+                self._upload_parts(key, source, first, each_part, progress, concurrency)
+        except (BotoCoreError, ClientError) as exc:
+            raise _unavailable(f"upload of {path.name} to object storage failed", exc) from exc
+
+    def _upload_parts(self, key, source, first, each_part, progress, concurrency) -> None:
+        upload_id = self._call(
+            self._client.create_multipart_upload,
+            Bucket=self.bucket,
+            Key=key,
+            ContentType="application/octet-stream",
+            ChecksumAlgorithm="SHA256",
+        )["UploadId"]
+
+        def send(number: int, data: bytes) -> dict:
+            checksum = _sha256_b64(data)
+            answer = self._call(
+                self._client.upload_part,
+                Bucket=self.bucket,
+                Key=key,
+                UploadId=upload_id,
+                PartNumber=number,
+                Body=data,
+                ChecksumSHA256=checksum,
+            )
+            if progress is not None:
+                progress(len(data))
+            return {"PartNumber": number, "ETag": answer["ETag"], "ChecksumSHA256": checksum}
+
+        parts: list[dict] = []
+        try:
+            with ThreadPoolExecutor(concurrency, thread_name_prefix="s3-part") as pool:
+                pending, number, data = deque(), 1, first
+                while data:
+                    if len(pending) >= concurrency:
+                        parts.append(pending.popleft().result())
+                    pending.append(pool.submit(send, number, data))
+                    data = source.read(self._transfer.multipart_chunksize)
+                    if data:
+                        each_part(data)
+                    number += 1
+                parts.extend(future.result() for future in pending)
+            self._call(
+                self._client.complete_multipart_upload,
+                Bucket=self.bucket,
+                Key=key,
+                UploadId=upload_id,
+                MultipartUpload={"Parts": parts},
+            )
+        except BaseException:
+            with contextlib.suppress(BotoCoreError, ClientError, StorageUnavailable):
+                self.abort_multipart(key, upload_id)
+            raise
+
     def upload_stream(
         self, key: str, stream: BinaryIO, *, progress: Callable[[int], None] | None = None
     ) -> None:
@@ -272,3 +358,8 @@ class S3BlobStore:
             "MaxAgeSeconds": 3600,
         }
         self._call(self._client.put_bucket_cors, Bucket=self.bucket, CORSConfiguration={"CORSRules": [rule]})
+
+
+def _sha256_b64(data: bytes) -> str:
+    """The form S3's `x-amz-checksum-sha256` takes."""
+    return base64.b64encode(hashlib.sha256(data).digest()).decode()

@@ -19,7 +19,9 @@ def sha256(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_publish_single_file_model(model_folder, store):
+@pytest.mark.parametrize("verifies", [True, False], ids=["hashed-on-upload", "hashed-from-storage"])
+def test_publish_single_file_model(model_folder, store, settings, verifies):
+    settings.S3_VERIFIES_CHECKSUMS = verifies  # both ways of getting the stored bytes' digest
     version = publish(model_folder, "acme/tiny")
     assert version.is_published and len(version.commit_id) == 40
     assert Ref.objects.get(repository=version.repository, name="main").version == version

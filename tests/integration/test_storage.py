@@ -6,8 +6,9 @@ import urllib.request
 import pytest
 import requests
 
-from registry.hashing import digest_chunks
-from registry.storage import blob_key
+from registry.errors import StorageUnavailable
+from registry.hashing import Digester, digest_chunks
+from registry.storage import blob_key, s3
 
 
 def test_blob_key_is_content_addressed():
@@ -39,6 +40,29 @@ def test_streamed_upload_of_a_multipart_file(store, tmp_path, settings):
         digest_chunks(store.iter_chunks("contract/big")).sha256
         == hashlib.sha256(path.read_bytes()).hexdigest()
     )
+
+
+@pytest.mark.parametrize("size", [0, 1000, (16 << 20) * 2 + 7])  # empty, one request, three parts
+def test_checksummed_upload_hashes_what_it_sends_once(store, tmp_path, size):
+    path = tmp_path / "weights.bin"
+    path.write_bytes(bytes(range(251)) * (size // 251) + b"\x07" * (size % 251))
+    digester, seen = Digester(), []
+    store.upload_file_checksummed("contract/checked", path, each_part=digester.update, progress=seen.append)
+    expected = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert digester.digest().sha256 == expected and sum(seen) == size
+    assert digest_chunks(store.iter_chunks("contract/checked")).sha256 == expected
+
+
+def test_storage_refuses_a_part_whose_sha256_does_not_match(store, tmp_path, monkeypatch):
+    """What S3_VERIFIES_CHECKSUMS relies on: the store recomputes each part's SHA-256 from the
+    bytes it received and refuses a mismatch; nothing is left behind."""
+    path = tmp_path / "weights.bin"
+    path.write_bytes(b"\x01" * ((16 << 20) + 5))
+    real = s3._sha256_b64
+    monkeypatch.setattr(s3, "_sha256_b64", lambda data: real(data[:-1] + b"\x00"))  # bytes altered
+    with pytest.raises(StorageUnavailable, match=r"upload of weights\.bin to object storage failed"):
+        store.upload_file_checksummed("contract/refused", path, each_part=lambda part: None)
+    assert store.head("contract/refused") is None
 
 
 def test_presigned_get_names_the_download(store):
