@@ -1,8 +1,10 @@
 """What the 1 GiB benchmarks share: a private SeaweedFS, the environment of a local registry
-process pointed at it, and a process timer that samples peak RSS."""
+process pointed at it, a process timer that samples peak RSS, and a peak-RSS sampler for a
+process tree (a gunicorn master and its workers)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -99,3 +101,45 @@ def wait_http(url: str, timeout: float = 60) -> None:
         except OSError:
             time.sleep(0.2)
     raise SystemExit(f"{url} did not answer within {timeout} s")
+
+
+class TreeRss:
+    """Peak RSS of a process and its children (summed, and the largest one), sampled every 20 ms
+    while active; `baseline_total` is the sum when it was created."""
+
+    def __init__(self, pid: int, *, active: bool = True):
+        self.root = psutil.Process(pid)
+        self.peak_total = self.peak_process = 0
+        self.baseline_total = self._sample()[0]
+        self._on, self._stop = threading.Event(), threading.Event()
+        if active:
+            self._on.set()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> tuple[int, int]:
+        sizes = []
+        for process in [self.root, *self.root.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):  # a worker may be replaced mid-sample
+                sizes.append(process.memory_info().rss)
+        return sum(sizes), max(sizes, default=0)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            if self._on.is_set():
+                total, largest = self._sample()
+                self.peak_total = max(self.peak_total, total)
+                self.peak_process = max(self.peak_process, largest)
+            time.sleep(0.02)
+
+    def active(self, on: bool) -> None:
+        (self._on.set if on else self._on.clear)()
+
+    def reset(self) -> None:
+        self.peak_total = self.peak_process = 0
+
+    def stop(self) -> float:
+        """Stop sampling; the summed peak in MB."""
+        self._stop.set()
+        self._thread.join()
+        return self.peak_total / 1e6

@@ -17,7 +17,6 @@ the server processes' peak RSS, sampled every 20 ms during the pulls (target: fl
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import shutil
@@ -26,28 +25,24 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import boto3
-import psutil
 from boto3.s3.transfer import TransferConfig
-from botocore.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from common import wait_http  # noqa: E402
+from common import ACCESS, SECRET, TreeRss, s3_client, start_s3, wait_http  # noqa: E402
 from publish_1gib import write_model  # noqa: E402
 
-from registry.storage.seaweed import SeaweedServer, free_ports  # noqa: E402
+from registry.storage.seaweed import free_ports  # noqa: E402
 
-ACCESS, SECRET, BUCKET = "bench-access", "bench-secret-key", "registry-bench"
+BUCKET = "registry-bench"
 REPO = "bench/pull"
 
 # The client's own HTTP library (httpx2, 10 MiB chunks, as huggingface_hub reads) fetching the same
@@ -69,41 +64,6 @@ start = time.perf_counter()
 path = snapshot_download(sys.argv[1], cache_dir=sys.argv[2], token=False)
 print(json.dumps({"seconds": time.perf_counter() - start, "path": path}))
 """
-
-
-class RssSampler:
-    """Peak RSS of a process tree (gunicorn master + workers), sampled every 20 ms while active."""
-
-    def __init__(self, pid: int):
-        self.root = psutil.Process(pid)
-        self.peak_total = self.peak_process = 0
-        self.baseline_total = self._sample()[0]
-        self._on = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _sample(self) -> tuple[int, int]:
-        sizes = []
-        for process in [self.root, *self.root.children(recursive=True)]:
-            with contextlib.suppress(psutil.Error):  # a worker may be replaced mid-sample
-                sizes.append(process.memory_info().rss)
-        return sum(sizes), max(sizes, default=0)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            if self._on.is_set():
-                total, largest = self._sample()
-                self.peak_total = max(self.peak_total, total)
-                self.peak_process = max(self.peak_process, largest)
-            time.sleep(0.02)
-
-    def active(self, on: bool) -> None:
-        (self._on.set if on else self._on.clear)()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def presigned_url(endpoint: str) -> str:
@@ -174,10 +134,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="bench-pull-") as tmp:
         tmp_path = Path(tmp)
-        s3 = SeaweedServer(
-            tmp_path / "s3", s3_port=free_ports(1)[0], access_key=ACCESS, secret_key=SECRET, bucket=BUCKET
-        )
-        s3.start()
+        s3 = start_s3(tmp_path / "s3", BUCKET)
         port = free_ports(1)[0]
         env = dict(
             os.environ,
@@ -218,14 +175,7 @@ def main() -> None:
             endpoint = f"http://127.0.0.1:{port}"
             wait_http(f"{endpoint}/healthz")
             key = stored_key(endpoint)
-            client = boto3.client(
-                "s3",
-                endpoint_url=s3.endpoint,
-                aws_access_key_id=ACCESS,
-                aws_secret_access_key=SECRET,
-                region_name="us-east-1",
-                config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
-            )
+            client = s3_client(s3.endpoint)
             pull_env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
             pull_env.update(
                 HF_ENDPOINT=endpoint,
@@ -234,7 +184,7 @@ def main() -> None:
                 HF_HUB_DISABLE_PROGRESS_BARS="1",
                 HF_HUB_DISABLE_IMPLICIT_TOKEN="1",  # noqa: S106 - a switch, not a secret
             )
-            sampler = RssSampler(server.pid)
+            sampler = TreeRss(server.pid, active=False)
             pulls, streamed, threaded, client_direct = [], [], [], []
             for round_ in range(args.rounds):
                 cache = tmp_path / f"cache-{round_}"

@@ -22,17 +22,15 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-import psutil
 from boto3.s3.transfer import TransferConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import registry_env, s3_client, start_s3, wait_http  # noqa: E402
+from benchmarks.common import TreeRss, manage, registry_env, s3_client, start_s3, wait_http  # noqa: E402
 from benchmarks.publish_1gib import write_model  # noqa: E402
 from registry.storage.seaweed import free_ports  # noqa: E402
 
@@ -62,41 +60,12 @@ def raw_upload(endpoint: str, path: Path, key: str) -> float:
     return time.perf_counter() - start
 
 
-class PeakRss:
-    """Peak summed RSS of a process and its children, sampled every 20 ms."""
-
-    def __init__(self, pid: int):
-        self.root = psutil.Process(pid)
-        self.peak = 0
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-
-    def _sample(self) -> None:
-        while not self._done.is_set():
-            try:
-                procs = [self.root, *self.root.children(recursive=True)]
-                self.peak = max(self.peak, sum(p.memory_info().rss for p in procs))
-            except psutil.Error:
-                pass
-            time.sleep(0.02)
-
-    def reset(self) -> None:
-        self.peak = 0
-
-    def stop(self) -> float:
-        self._done.set()
-        self._thread.join()
-        return self.peak / 1e6
-
-
 def start_registry(env: dict[str, str], port: int) -> tuple[str, subprocess.Popen]:
     """Migrate, create the `bench` user and a write token, then serve: (token, web process)."""
-    manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
-    subprocess.run([*manage, "createsuperuser", "--noinput"], cwd=ROOT, env=env, check=True)
+    subprocess.run(manage("migrate", "-v", "0"), cwd=ROOT, env=env, check=True)
+    subprocess.run(manage("createsuperuser", "--noinput"), cwd=ROOT, env=env, check=True)
     token = subprocess.run(
-        [*manage, "create_token", "bench", "--scope", "write"],
+        manage("create_token", "bench", "--scope", "write"),
         cwd=ROOT,
         env=env,
         check=True,
@@ -145,9 +114,9 @@ def main() -> None:
         web = None
         try:
             token, web = start_registry(env, web_port)
-            rss = PeakRss(web.pid)
+            rss = TreeRss(web.pid)
             time.sleep(0.5)
-            idle_rss = rss.peak / 1e6
+            idle_rss = rss.peak_total / 1e6
             client_env = dict(os.environ, HF_HUB_DISABLE_XET="1", HF_HOME=str(tmp_path / "hf"))
             push_times, raw_times = [], []
             for round_ in range(args.rounds):

@@ -30,8 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import registry_env, start_s3  # noqa: E402
-from benchmarks.push_1gib import BUCKET, PART, PeakRss, raw_upload, start_registry, start_web  # noqa: E402
+from benchmarks.common import TreeRss, registry_env, start_s3  # noqa: E402
+from benchmarks.push_1gib import BUCKET, PART, raw_upload, start_registry, start_web  # noqa: E402
 from registry.storage.seaweed import free_ports  # noqa: E402
 
 PUSH = """
@@ -109,9 +109,9 @@ def main() -> None:
         web = None
         try:
             token, web = start_registry(env, web_port)
-            rss = PeakRss(web.pid)
+            rss = TreeRss(web.pid)
             time.sleep(0.5)
-            idle_rss = rss.peak / 1e6
+            idle_rss = rss.peak_total / 1e6
             xet_env = dict(os.environ, HF_HOME=str(tmp_path / "hf-xet"))
             xet_env.pop("HF_HUB_DISABLE_XET", None)
             lfs_env = dict(os.environ, HF_HUB_DISABLE_XET="1", HF_HOME=str(tmp_path / "hf-lfs"))
@@ -122,12 +122,12 @@ def main() -> None:
             weights = random_model(tmp_path / "xet", size)
             rss.reset()
             xet_s = run_client(PUSH, xet_env, endpoint, token, "bench/xet", str(weights.parent))
-            xet_rss = rss.peak / 1e6
+            xet_rss = rss.peak_total / 1e6
             weights.unlink()
             weights = random_model(tmp_path / "lfs", size)
             rss.reset()
             lfs_s = run_client(PUSH, lfs_env, endpoint, token, "bench/lfs", str(weights.parent))
-            lfs_rss = rss.peak / 1e6
+            lfs_rss = rss.peak_total / 1e6
             weights.unlink()
             pull_302 = run_client(PULL, xet_env, endpoint, token, "bench/xet", str(tmp_path / "pull-a"))
             pull_plain = run_client(PULL, lfs_env, endpoint, token, "bench/xet", str(tmp_path / "pull-b"))

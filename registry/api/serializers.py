@@ -314,7 +314,7 @@ class WebhookDeliverySerializer(serializers.Serializer):
     attempts = serializers.IntegerField()
     response_status = serializers.IntegerField(allow_null=True)
     error = serializers.CharField()
-    replay_of = serializers.IntegerField(allow_null=True)
+    replay_of = serializers.IntegerField(allow_null=True, source="replay_of_id")
     created_at = serializers.DateTimeField()
     last_attempt_at = serializers.DateTimeField(allow_null=True)
     delivered_at = serializers.DateTimeField(allow_null=True)

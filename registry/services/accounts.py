@@ -132,9 +132,12 @@ def invite(
         raise InvalidInput(f"{email!r} is not an email address")
     token = secrets.token_urlsafe(24)
     invitation = Invitation.objects.create(
-        publisher=publisher, email=email, role=_check_role(role), invited_by=actor,
+        publisher=publisher,
+        email=email,
+        role=_check_role(role),
+        invited_by=actor,
         token_hash=secret_digest(token),
-    )  # fmt: skip
+    )
     invitation.token = token  # for the caller; never stored
     link = accept_url.replace("TOKEN", token) if accept_url else token
     send_mail(

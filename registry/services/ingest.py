@@ -120,15 +120,19 @@ def _upload_hashed(
     if not settings.S3_VERIFIES_CHECKSUMS:
         store.upload_file(key, local_path, progress=progress)
         return _digest_stored(key, size)
-    digester = Digester(git_size=size if size < settings.REGISTRY_LFS_THRESHOLD else None)
+    digester = Digester(git_size=_git_size(size))
     store.upload_file_checksummed(key, local_path, each_part=digester.update, progress=progress)
     return digester.digest()
 
 
 def _digest_stored(key: str, size: int, progress: Progress | None = None) -> Digest:
     """The server's digest of stored bytes (and the git sha1 Hub clients use for small files)."""
-    small = size < settings.REGISTRY_LFS_THRESHOLD
-    return digest_chunks(get_store().iter_chunks(key), git_size=size if small else None, progress=progress)
+    return digest_chunks(get_store().iter_chunks(key), git_size=_git_size(size), progress=progress)
+
+
+def _git_size(size: int) -> int | None:
+    """The size to compute a git blob sha1 for: small files only (Hub clients' ETag for them)."""
+    return size if size < settings.REGISTRY_LFS_THRESHOLD else None
 
 
 def _mark_verified(blob: Blob, digest: Digest) -> None:

@@ -171,11 +171,11 @@ class S3BlobStore:
                     if progress is not None:
                         progress(len(first))
                     return
-                self._upload_parts(key, source, first, each_part, progress, concurrency)
+                self._upload_parts(key, source, first, each_part, progress, part_size, concurrency)
         except (BotoCoreError, ClientError) as exc:
             raise _unavailable(f"upload of {path.name} to object storage failed", exc) from exc
 
-    def _upload_parts(self, key, source, first, each_part, progress, concurrency) -> None:
+    def _upload_parts(self, key, source, first, each_part, progress, part_size, concurrency) -> None:
         upload_id = self._call(
             self._client.create_multipart_upload,
             Bucket=self.bucket,
@@ -207,7 +207,7 @@ class S3BlobStore:
                     if len(pending) >= concurrency:
                         parts.append(pending.popleft().result())
                     pending.append(pool.submit(send, number, data))
-                    data = source.read(self._transfer.multipart_chunksize)
+                    data = source.read(part_size)
                     if data:
                         each_part(data)
                     number += 1

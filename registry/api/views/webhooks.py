@@ -35,35 +35,11 @@ class WebhookWriteScope(WriteScopeForChanges):
 
 
 def _endpoint(endpoint: WebhookEndpoint) -> dict[str, Any]:
-    """`WebhookEndpointSerializer`."""
-    return {
-        "id": endpoint.pk,
-        "url": endpoint.url,
-        "description": endpoint.description,
-        "events": endpoint.events,
-        "is_active": endpoint.is_active,
-        "consecutive_failures": endpoint.consecutive_failures,
-        "disabled_at": endpoint.disabled_at,
-        "disabled_reason": endpoint.disabled_reason,
-        "created_at": endpoint.created_at,
-    }
+    return serializers.WebhookEndpointSerializer(endpoint).data
 
 
 def _delivery(delivery: WebhookDelivery) -> dict[str, Any]:
-    """`WebhookDeliverySerializer`."""
-    return {
-        "id": delivery.pk,
-        "event": delivery.event,
-        "event_id": delivery.event_id,
-        "status": delivery.status,
-        "attempts": delivery.attempts,
-        "response_status": delivery.response_status,
-        "error": delivery.error,
-        "replay_of": delivery.replay_of_id,
-        "created_at": delivery.created_at,
-        "last_attempt_at": delivery.last_attempt_at,
-        "delivered_at": delivery.delivered_at,
-    }
+    return serializers.WebhookDeliverySerializer(delivery).data
 
 
 class _WebhookView(RegistryAPIView):
