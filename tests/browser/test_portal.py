@@ -186,3 +186,28 @@ def test_an_interrupted_upload_resumes_after_a_reload_without_resending_stored_p
     assert UploadSession.objects.filter(path="model.safetensors").count() == 1  # the same upload, resumed
     head = Ref.objects.get(repository__name="big-model", name="main").version
     assert {f.path: f.sha256 for f in head.files.exclude(path="model.sig")} == folder_digests(folder)
+
+
+def test_files_chosen_while_the_page_is_still_loading_are_taken(page: Page, site, tmp_path):
+    """The uploader's script is deferred: a folder picked before it runs (a slow network; CI once)
+    fired its change event before anyone listened. The script must still list those files."""
+    user = get_user_model().objects.create_user(username="early", password=PASSWORD)
+    publisher = accounts.create_organisation(slug="early-co", display_name="Early Co", owner=user)
+    repositories.create_repository(namespace=publisher, name="quick", actor=user)
+    folder = write_model(tmp_path / "quick", seed=5)
+    page.goto(f"{site}/accounts/login/?next=/portal/")
+    page.get_by_label("Username").fill("early")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Publisher portal")).to_be_visible()
+
+    held = []
+    page.route("**/uploader.js", lambda route: held.append(route))
+    page.goto(f"{site}/portal/repos/early-co/quick/upload", wait_until="commit")
+    expect(page.locator("#pick-folder")).to_be_attached()
+    page.set_input_files("#pick-folder", str(folder))
+    page.wait_for_timeout(100)
+    assert len(held) == 1 and page.locator("#file-list li").count() == 0  # the script has not run
+    held[0].continue_()
+    expect(page.locator("#file-list li")).to_have_count(len(list(folder.iterdir())))
+    expect(page.get_by_role("button", name="Upload and publish")).to_be_enabled()

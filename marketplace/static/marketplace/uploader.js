@@ -89,8 +89,12 @@
     }
     setFiles(entries);
   }
-  $("pick-folder").addEventListener("change", (e) => fromInput(e.target));
-  $("pick-files").addEventListener("change", (e) => fromInput(e.target));
+  for (const input of [$("pick-folder"), $("pick-files")]) {
+    input.addEventListener("change", (e) => fromInput(e.target));
+    // This script is deferred: files chosen while the page was still loading fired their change
+    // event before anyone listened, so take them now.
+    if (input.files.length) fromInput(input);
+  }
 
   // Drag and drop of files and whole folders (FileSystemEntry traversal).
   const zone = $("drop-zone");
