@@ -236,6 +236,10 @@ REGISTRY_SECURITY_EMAILS = [
 CELERY_BEAT_SCHEDULE = {
     "scrub-blobs": {"task": "registry.tasks.scrub_blobs_task", "schedule": REGISTRY_SCRUB_INTERVAL},
     "abort-abandoned-uploads": {"task": "registry.tasks.abort_abandoned_uploads_task", "schedule": 3600},
+    "requeue-stalled-webhooks": {
+        "task": "registry.webhooks.tasks.requeue_stalled_deliveries_task",
+        "schedule": env_int("WEBHOOK_SWEEP_INTERVAL", 300),
+    },
 }
 
 # --- webhooks (registry/webhooks/; README "Webhooks") ---------------------------------------
@@ -246,6 +250,9 @@ WEBHOOK_RETRY_BASE_DELAY = float(env("WEBHOOK_RETRY_BASE_DELAY", "30") or 30)
 # Keep the cap under the Redis broker's visibility timeout (1 h): a longer countdown is redelivered twice.
 WEBHOOK_RETRY_MAX_DELAY = float(env("WEBHOOK_RETRY_MAX_DELAY", "1800") or 1800)
 WEBHOOK_DISABLE_AFTER_FAILURES = env_int("WEBHOOK_DISABLE_AFTER_FAILURES", 20)
+# A pending delivery whose next attempt is this many seconds overdue was lost by the broker (or
+# never reached it): the sweep (every WEBHOOK_SWEEP_INTERVAL seconds) queues it again.
+WEBHOOK_SWEEP_GRACE = env_int("WEBHOOK_SWEEP_GRACE", 900)
 WEBHOOK_CONNECT_TIMEOUT = float(env("WEBHOOK_CONNECT_TIMEOUT", "5") or 5)
 WEBHOOK_READ_TIMEOUT = float(env("WEBHOOK_READ_TIMEOUT", "10") or 10)
 # A PEM file of CAs trusted for receivers' certificates (a private CA); unset: the system's.

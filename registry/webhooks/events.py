@@ -67,13 +67,17 @@ def emit_for_version(event: str, version: Version, **data: Any) -> list[WebhookD
 
 
 def enqueue_on_commit(delivery: WebhookDelivery) -> None:
-    transaction.on_commit(lambda: _enqueue(delivery.pk))
+    transaction.on_commit(lambda: enqueue(delivery.pk))
 
 
-def _enqueue(delivery_id: int) -> None:
+def enqueue(delivery_id: int) -> bool:
+    """Queue one attempt of a delivery; False when the broker refused (the delivery stays pending
+    and the periodic sweep, services.requeue_stalled_deliveries, queues it again later)."""
     from .tasks import deliver_webhook_task
 
     try:
         deliver_webhook_task.delay(delivery_id)
     except Exception:  # the broker is down: the event that caused this must not fail with it
         logger.exception("webhook delivery %s could not be queued; it stays pending", delivery_id)
+        return False
+    return True

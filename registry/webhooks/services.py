@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from registry.errors import InvalidInput, NotFound
@@ -112,6 +114,33 @@ def retry_delay(attempts: int) -> float:
     return float(
         min(settings.WEBHOOK_RETRY_BASE_DELAY * 2 ** max(attempts - 1, 0), settings.WEBHOOK_RETRY_MAX_DELAY)
     )
+
+
+def requeue_stalled_deliveries(*, limit: int = 500) -> int:
+    """Queue again the pending deliveries whose next attempt is overdue by WEBHOOK_SWEEP_GRACE
+    seconds: their queue message was never sent (the broker was down when the event happened) or
+    was lost. Oldest first, at most `limit` a run; answers how many were queued.
+
+    Delivery stays at least once: a message that was only late, not lost, is attempted twice, and
+    receivers tell the two apart by the event id in the body (the same on every replay).
+    """
+    now = timezone.now()
+    overdue = now - datetime.timedelta(seconds=settings.WEBHOOK_SWEEP_GRACE)
+    candidates = WebhookDelivery.objects.filter(
+        Q(attempts=0, created_at__lt=overdue) | Q(attempts__gt=0, last_attempt_at__lt=overdue),
+        status=WebhookDelivery.Status.PENDING,
+    ).order_by("created_at", "id")
+    queued = 0
+    for delivery in candidates.iterator():
+        if queued >= limit:
+            break
+        if delivery.attempts:
+            due = delivery.last_attempt_at + datetime.timedelta(seconds=retry_delay(delivery.attempts))
+            if due >= overdue:
+                continue  # still waiting its back-off
+        if events.enqueue(delivery.pk):
+            queued += 1
+    return queued
 
 
 def attempt_delivery(*, delivery: WebhookDelivery) -> Attempt:

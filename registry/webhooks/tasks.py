@@ -20,3 +20,9 @@ def deliver_webhook_task(self, delivery_id: int) -> dict:
     if attempt.retry_in is not None:
         raise self.retry(countdown=attempt.retry_in)
     return {"delivery": delivery_id, "status": attempt.delivery.status, "attempts": attempt.delivery.attempts}
+
+
+@shared_task(ignore_result=True)
+def requeue_stalled_deliveries_task() -> dict:
+    """Every WEBHOOK_SWEEP_INTERVAL seconds (beat): queue again the deliveries the broker lost."""
+    return {"requeued": services.requeue_stalled_deliveries()}

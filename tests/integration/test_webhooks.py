@@ -20,6 +20,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from evaluators import services as evaluation
 from evaluators.plugins import get_plugin
@@ -215,6 +217,79 @@ def test_failing_receiver_is_retried_with_back_off_then_disabled(
     )
     assert "the endpoint is disabled; enable it before replaying a delivery" in refused.content.decode()
     assert WebhookDelivery.objects.count() == 1
+
+
+def make_endpoint(owner, url: str) -> WebhookEndpoint:
+    endpoint, _ = services.create_endpoint(
+        publisher=owner.memberships.get().publisher, url=url, events=["version.published"], actor=owner
+    )
+    return endpoint
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_the_broker_never_got_is_sent_by_the_sweep(
+    celery_worker_process, receiver, owner, monkeypatch
+):
+    from registry.webhooks.tasks import deliver_webhook_task, requeue_stalled_deliveries_task
+
+    endpoint = make_endpoint(owner, receiver.url)
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(deliver_webhook_task, "delay", broker_down)
+        (lost,) = events.emit(endpoint.publisher, "version.published", {"repository": "acme/x"})
+    lost.refresh_from_db()
+    assert lost.status == "pending" and lost.attempts == 0  # logged, not lost, not sent
+    long_ago = timezone.now() - datetime.timedelta(seconds=settings.WEBHOOK_SWEEP_GRACE + 60)
+    WebhookDelivery.objects.filter(pk=lost.pk).update(created_at=long_ago)
+    fresh = WebhookDelivery.objects.create(endpoint=endpoint, event="version.published", body="{}")
+
+    scheduled = settings.CELERY_BEAT_SCHEDULE["requeue-stalled-webhooks"]
+    assert scheduled["task"] == requeue_stalled_deliveries_task.name
+    requeue_stalled_deliveries_task.delay()  # what beat sends every WEBHOOK_SWEEP_INTERVAL seconds
+
+    (arrived,) = receiver.wait_for(1)
+    assert int(arrived["headers"][DELIVERY_HEADER]) == lost.pk
+    assert json.loads(arrived["body"])["data"] == {"repository": "acme/x"}
+    assert wait_until_finished(lost.pk).status == "succeeded"
+    time.sleep(0.5)
+    assert len(receiver.requests) == 1  # the fresh delivery is not overdue: its own message will come
+    fresh.refresh_from_db()
+    assert fresh.status == "pending" and fresh.attempts == 0
+
+
+@pytest.mark.django_db
+def test_the_sweep_takes_only_overdue_pending_deliveries(owner, settings, monkeypatch):
+    settings.WEBHOOK_RETRY_BASE_DELAY, settings.WEBHOOK_SWEEP_GRACE = 600, 900
+    endpoint = make_endpoint(owner, "https://8.8.8.8/hook")
+    now = timezone.now()
+
+    def delivery(minutes_ago: int, *, attempts: int = 0, status: str = "pending") -> int:
+        made = WebhookDelivery.objects.create(
+            endpoint=endpoint, event="version.published", body="{}", attempts=attempts, status=status
+        )
+        at = now - datetime.timedelta(minutes=minutes_ago)
+        WebhookDelivery.objects.filter(pk=made.pk).update(
+            created_at=at, last_attempt_at=at if attempts else None
+        )
+        return made.pk
+
+    never_queued = delivery(60)
+    just_made = delivery(1)
+    in_back_off = delivery(20, attempts=1)  # next attempt due 10 min ago: within the 15 min grace
+    retry_lost = delivery(30, attempts=1)  # next attempt due 20 min ago
+    delivery(60, attempts=1, status="succeeded")
+    delivery(60, attempts=4, status="failed")
+    queued: list[int] = []
+    monkeypatch.setattr(events, "enqueue", lambda pk: queued.append(pk) or True)
+
+    assert services.requeue_stalled_deliveries() == 2
+    assert queued == [never_queued, retry_lost]
+    assert just_made not in queued and in_back_off not in queued
+    queued.clear()
+    assert services.requeue_stalled_deliveries(limit=1) == 1 and queued == [never_queued]  # oldest first
 
 
 @pytest.mark.django_db
