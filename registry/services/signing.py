@@ -287,11 +287,17 @@ def revoke_publisher_key(
 
 
 def current_signature(version: Version, kind: str = Kind.REGISTRY) -> VersionSignature | None:
-    return (
-        VersionSignature.objects.select_related("registry_key", "publisher_key")
-        .filter(version=version, kind=kind, is_current=True)
-        .first()
-    )
+    return current_signatures(version).get(kind)
+
+
+def current_signatures(version: Version) -> dict[str, VersionSignature]:
+    """The version's current signature of each kind (registry, publisher), in one query."""
+    return {
+        signature.kind: signature
+        for signature in VersionSignature.objects.select_related("registry_key", "publisher_key").filter(
+            version=version, is_current=True
+        )
+    }
 
 
 def require_signature(version: Version) -> None:
@@ -612,12 +618,13 @@ def verification_context(version: Version | None, request) -> dict:
     """Context for the `registry/verify_snippet.html` include: how to verify this version."""
     context = {"registry_url": request.build_absolute_uri("/").rstrip("/")}
     if version is not None and version.is_published:
-        signature = current_signature(version)
+        signatures = current_signatures(version)
+        signature = signatures.get(Kind.REGISTRY)
         context.update(
             repo_id=version.repository.repo_id,
             commit=version.commit_id,
             key_hint=signature.key_hint if signature else "",
             signed_by_registry=signature,
-            signed_by_publisher=current_signature(version, Kind.PUBLISHER),
+            signed_by_publisher=signatures.get(Kind.PUBLISHER),
         )
     return context

@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import setup_databases, teardown_databases
+from playwright.sync_api import expect
 from pytest_django.live_server_helper import LiveServer
 
 from registry.demo.catalog import seed_catalog
@@ -33,6 +34,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# A loaded CI machine is slower than a laptop: an assertion waits up to 15 s for the page to agree
+# (Playwright's default is 5 s); a passing assertion returns as soon as it holds.
+expect.set_options(timeout=15_000)
+
 SCREENSHOTS = Path(os.environ.get("ARTIFACTS", Path(settings.BASE_DIR) / "artifacts")) / "screenshots"
 
 
