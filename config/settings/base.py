@@ -164,6 +164,24 @@ S3_MULTIPART_CONCURRENCY = env_int("S3_MULTIPART_CONCURRENCY", 4)
 S3_VERIFIES_CHECKSUMS = env_bool("S3_VERIFIES_CHECKSUMS", True)
 SEAWEEDFS_DATA_DIR = DATA_DIR / "s3"
 
+# --- cache (config/cache.py) -------------------------------------------------------------------
+# Rate-limit counters and short-lived page caches. Unset: each process's own memory, right for one
+# process (`make run`). Wherever several web processes run, point it at Redis (redis://host:6379/2)
+# so that limits hold across them; a Redis outage then reads as an empty cache (fails open).
+CACHE_URL = env("CACHE_URL")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "config.cache.FailOpenRedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "slm",
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
+        }
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 # --- Celery ---------------------------------------------------------------------------------
 # Embedded default: kombu's filesystem transport, a broker that needs no server.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")

@@ -28,7 +28,7 @@ from registry.errors import (
 )
 from registry.formats import cards
 from registry.models import ApiToken, ModelRepository, Ref
-from registry.services import access, accounts, repositories, uploads
+from registry.services import access, accounts, ingest, repositories, uploads
 from registry.xet import tokens as xet_tokens
 
 from .endpoints import Caller, hub_endpoint
@@ -162,6 +162,7 @@ def preupload(request: HttpRequest, caller: Caller, namespace: str, name: str, r
     user = _writer(caller)
     repository = _writable(namespace, name, user)
     uploads.check_rate(user=user)
+    ingest.load_pipeline_in_background()  # every push starts here; its commit will sign
     branch = unquote(revision)
     entries = _json_body(request).get("files")
     if not isinstance(entries, list) or len(entries) > 1000:
@@ -279,6 +280,7 @@ def xet_write_token(
     user = _writer(caller)
     repository = _writable(namespace, name, user)
     token = xet_tokens.mint(repository=repository, scope=xet_tokens.WRITE, api_token=caller.token)
+    ingest.load_pipeline_in_background()
     return _xet_token_response(request, token)
 
 

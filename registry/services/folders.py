@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -53,17 +51,6 @@ def list_folder(folder: Path) -> list[FolderFile]:
     return found
 
 
-def _import_while_uploading(*modules: str) -> None:
-    """Import what the verify and sign steps need (model-signing, the card parser: ~0.4 s on 2
-    cores) in a background thread, so it happens while the bytes travel rather than after."""
-
-    def load() -> None:
-        for module in modules:
-            importlib.import_module(module)
-
-    threading.Thread(target=load, name="import-while-uploading", daemon=True).start()
-
-
 def publish_folder(
     *,
     folder: Path,
@@ -80,7 +67,7 @@ def publish_folder(
         repository=repository, actor=actor, message=message or f"Publish {folder.name}", branch=branch
     )
     get_store()  # the S3 client before the background imports: the first upload needs it at once
-    _import_while_uploading("registry.signing.ossf", "huggingface_hub.repocard")
+    ingest.load_pipeline_in_background()
     total = sum(f.size for f in listing)
     try:
         with progress(f"upload {len(listing)} files", total) as overall:

@@ -182,6 +182,7 @@ def plan_lfs_uploads(
     """Presign where each declared object goes: its content address. Objects already stored
     and verified get no actions (the client skips them); bad objects get an error entry."""
     access.require_write(repository=repository, user=user)
+    ingest.load_pipeline_in_background()
     store, ttl = get_store(), settings.S3_PRESIGN_TTL * 12
     plans = []
     for item in objects:
@@ -466,6 +467,7 @@ def start_portal_draft(
 ) -> Version:
     access.require_write(repository=repository, user=user)
     check_rate(user=user)
+    ingest.load_pipeline_in_background()
     return ingest.start_draft(
         repository=repository, actor=user, message=message or "Upload from the portal", branch=branch
     )

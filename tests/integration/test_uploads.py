@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from registry.errors import Conflict, InvalidInput, PermissionDenied
 from registry.models import Blob, Invitation, Membership, Ref, UploadSession
-from registry.services import accounts, repositories, uploads
+from registry.services import accounts, ingest, repositories, uploads
 from registry.storage import blob_key
 from registry.tasks import abort_abandoned_uploads_task
 from tests.compat.helpers import user_with_token
@@ -185,9 +185,12 @@ def test_preupload_refuses_bad_names_types_and_sizes_before_any_byte(
     assert expected in answer.json()["error"] and expected in answer["X-Error-Message"]
 
 
-def test_upload_rate_limit_answers_429_with_the_wait(client, maintainer, settings):
+def test_upload_rate_limit_answers_429_with_the_wait(client, maintainer, settings, monkeypatch):
     _, auth, _ = maintainer
     settings.REGISTRY_UPLOAD_RATE_PER_MINUTE = 2
+    # Within one window: a run that crossed a minute boundary would start a fresh count.
+    frozen = timezone.now().replace(second=1, microsecond=0)
+    monkeypatch.setattr(timezone, "now", lambda: frozen)
     body = json.dumps({"files": [{"path": "config.json", "size": 2, "sample": ""}]})
     codes = [
         client.post(
@@ -196,7 +199,7 @@ def test_upload_rate_limit_answers_429_with_the_wait(client, maintainer, setting
         for _ in range(3)
     ]
     assert [c.status_code for c in codes] == [200, 200, 429]
-    assert int(codes[2]["Retry-After"]) > 0 and codes[2]["RateLimit"].startswith('"uploads";r=0;t=')
+    assert codes[2]["Retry-After"] == "60" and codes[2]["RateLimit"].startswith('"uploads";r=0;t=')
 
 
 def test_organisation_quota_refuses_uploads_beyond_it(maintainer, settings):
@@ -442,3 +445,30 @@ def test_a_known_sha256_does_not_grant_another_tenants_private_bytes(client, mai
     _send_one_part(client, action, oid, weights)
     assert commit_as_mallory().status_code == 200
     assert Blob.objects.filter(sha256=oid).count() == 1
+
+
+def test_every_way_of_starting_an_upload_loads_the_signing_pipeline_meanwhile(
+    client, maintainer, monkeypatch
+):
+    """The preupload, the LFS batch, the Xet write token and the portal's draft each start the
+    background import of model-signing and the card parser, so the commit does not wait for it."""
+    user, auth, repository = maintainer
+    calls: list[str] = []
+    monkeypatch.setattr(ingest, "load_pipeline_in_background", lambda: calls.append("load"))
+    json_body = {"content_type": "application/json", **auth}
+    client.post(
+        "/api/models/acme/tiny/preupload/main",
+        data=json.dumps({"files": [{"path": "config.json", "size": 2, "sample": ""}]}),
+        **json_body,
+    )
+    assert calls == ["load"]
+    client.post(
+        "/acme/tiny.git/info/lfs/objects/batch",
+        data=json.dumps({"operation": "upload", "objects": [{"oid": "a" * 64, "size": 10}]}),
+        **json_body,
+    )
+    assert len(calls) == 2
+    assert client.get("/api/models/acme/tiny/xet-write-token/main", **auth).status_code == 200
+    assert len(calls) == 3
+    uploads.start_portal_draft(repository=repository, user=user)
+    assert len(calls) == 4

@@ -25,17 +25,26 @@ def production_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def test_check_deploy_is_clean():
-    result = subprocess.run(
+def check_deploy(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
-        env=production_env(),
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_check_deploy_is_clean():
+    result = check_deploy(production_env(CACHE_URL="redis://127.0.0.1:1/2"))  # never contacted
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_asks_for_a_shared_cache():
+    result = check_deploy({k: v for k, v in production_env().items() if k != "CACHE_URL"})
+    assert result.returncode != 0 and "registry.W001" in result.stderr + result.stdout
 
 
 def test_the_embedded_secret_key_is_refused():
