@@ -220,7 +220,7 @@ def lfs_batch(request: HttpRequest, caller: Caller, namespace: str, name: str) -
                 header = {"chunk_size": str(session.part_size)}
                 header.update({str(n): url for n, url in enumerate(plan.part_urls, start=1)})
                 href = request.build_absolute_uri(
-                    f"/api/uploads/{session.pk}/complete?secret={session.secret}"
+                    f"/api/uploads/{session.pk}/complete?secret={plan.completion_secret}"
                 )
                 item["actions"] = {"upload": {"href": href, "header": header}, "verify": verify}
         answer.append(item)

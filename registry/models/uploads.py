@@ -13,6 +13,7 @@ from .versions import Version
 
 
 def _secret() -> str:
+    """A random token; the default of fields in migrations 0001-0008 (kept for them to load)."""
     return secrets.token_urlsafe(24)
 
 
@@ -21,7 +22,9 @@ class UploadSession(models.Model):
 
     The browser portal uploads to `uploads/<id>` (the sha256 is only known once the server has
     hashed the stored bytes); Hub clients declare the sha256 first, so their bytes go straight to
-    the content address. `secret` authorises the completion call, which carries no credentials.
+    the content address. Their completion call carries no credentials but a secret in its URL, of
+    which only the sha256 is kept (`secret_hash`); portal sessions complete through the logged-in
+    portal and have none.
     """
 
     class Status(models.TextChoices):
@@ -45,7 +48,7 @@ class UploadSession(models.Model):
     upload_id = models.CharField(max_length=300)
     part_size = models.PositiveBigIntegerField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    secret = models.CharField(max_length=64, default=_secret)
+    secret_hash = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

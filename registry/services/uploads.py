@@ -37,7 +37,7 @@ from registry.errors import (
     RevisionNotFound,
 )
 from registry.formats import files
-from registry.hashing import digest_chunks
+from registry.hashing import digest_chunks, secret_digest
 from registry.models import (
     ApiToken,
     AuditEvent,
@@ -173,6 +173,7 @@ class LfsPlan:
     put_url: str | None = None
     session: UploadSession | None = None
     part_urls: list[str] = field(default_factory=list)
+    completion_secret: str = ""  # for the completion URL; the session keeps only its sha256
     error: str | None = None
 
 
@@ -210,6 +211,7 @@ def plan_lfs_uploads(
         elif size <= part:
             plans.append(LfsPlan(oid=oid, size=size, put_url=store.presign_put(key, ttl=ttl)))
             continue
+        secret = secrets.token_urlsafe(24)
         session = UploadSession.objects.create(
             repository=repository,
             user=user,
@@ -218,12 +220,13 @@ def plan_lfs_uploads(
             storage_key=key,
             upload_id=store.start_multipart(key),
             part_size=part,
+            secret_hash=secret_digest(secret),
         )
         urls = [
             store.presign_upload_part(key, session.upload_id, n, ttl=ttl)
             for n in range(1, session.part_count + 1)
         ]
-        plans.append(LfsPlan(oid=oid, size=size, session=session, part_urls=urls))
+        plans.append(LfsPlan(oid=oid, size=size, session=session, part_urls=urls, completion_secret=secret))
     return plans
 
 
@@ -231,8 +234,16 @@ def complete_multipart(*, session_id: int, secret: str, parts: Sequence[tuple[in
     """Assemble the parts (the completion call carries the session's secret, not a token).
     Idempotent: a retried completion of a completed session succeeds."""
     session = UploadSession.objects.filter(pk=session_id).first()
-    if session is None or not secret or not secrets.compare_digest(session.secret.encode(), secret.encode()):
+    if (
+        session is None
+        or not session.secret_hash
+        or not secrets.compare_digest(session.secret_hash, secret_digest(secret))
+    ):
         raise NotFound("upload session not found or the completion link is wrong")
+    return _assemble(session, parts)
+
+
+def _assemble(session: UploadSession, parts: Sequence[tuple[int, str]]) -> UploadSession:
     if session.status == UploadSession.Status.COMPLETED:
         return session
     if session.status == UploadSession.Status.ABORTED:
@@ -510,7 +521,7 @@ def start_file_upload(
             part_size=part_size_for(size),
         )
         session.save()
-        session.storage_key = f"uploads/portal-{session.pk}-{session.secret[:12]}"
+        session.storage_key = f"uploads/portal-{session.pk}-{uuid.uuid4().hex[:12]}"
         session.upload_id = store.start_multipart(session.storage_key)
         session.save(update_fields=["storage_key", "upload_id"])
     if session.status == UploadSession.Status.COMPLETED:
@@ -543,7 +554,7 @@ def complete_file_upload(
     if session is None or session.draft is None:
         raise NotFound(f"upload session {session_id} not found")
     if session.status != UploadSession.Status.COMPLETED:
-        complete_multipart(session_id=session.pk, secret=session.secret, parts=parts)
+        _assemble(session, parts)
     existing = VersionFile.objects.filter(version=session.draft, path=session.path).first()
     if existing is not None and session.sha256:
         return existing

@@ -133,7 +133,7 @@ def test_bytes_that_do_not_match_the_declared_sha256_are_refused_and_deleted(cli
 
 
 def test_multipart_completion_needs_the_session_secret(client, maintainer, settings):
-    _, auth, _ = maintainer
+    user, auth, repository = maintainer
     settings.REGISTRY_UPLOAD_PART_SIZE = 5 << 20
     oid = hashlib.sha256(b"x").hexdigest()
     batch = client.post(
@@ -151,13 +151,31 @@ def test_multipart_completion_needs_the_session_secret(client, maintainer, setti
     header = batch["objects"][0]["actions"]["upload"]["header"]
     assert header["chunk_size"] == str(5 << 20) and {"1", "2", "3"} <= header.keys() and "4" not in header
     session = UploadSession.objects.get(sha256=oid)
-    for guess in ("guess", "%C3%A9t%C3%A9"):  # a wrong secret, and one that is not even ASCII
+    href = batch["objects"][0]["actions"]["upload"]["href"]
+    secret = href.split("secret=", 1)[1]
+    assert session.secret_hash == hashlib.sha256(secret.encode()).hexdigest()  # the link's secret: hashed
+    assert secret not in json.dumps(list(UploadSession.objects.filter(pk=session.pk).values()), default=str)
+    for guess in ("guess", "%C3%A9t%C3%A9", ""):  # wrong, not even ASCII, none
         forged = client.post(
             f"/api/uploads/{session.pk}/complete?secret={guess}",
             data=json.dumps({"oid": oid, "parts": [{"partNumber": 1, "etag": '"x"'}]}),
             content_type="application/vnd.git-lfs+json",
         )
         assert forged.status_code == 404, guess
+    portal = uploads.start_file_upload(
+        draft=uploads.start_portal_draft(repository=repository, user=user),
+        user=user,
+        path="w.safetensors",
+        size=10,
+    ).session
+    assert portal.secret_hash == ""  # completed by the logged-in portal only
+    for guess in ("", "x"):
+        refused = client.post(
+            f"/api/uploads/{portal.pk}/complete?secret={guess}",
+            data=json.dumps({"oid": oid, "parts": [{"partNumber": 1, "etag": '"x"'}]}),
+            content_type="application/vnd.git-lfs+json",
+        )
+        assert refused.status_code == 404
 
 
 @pytest.mark.parametrize(
