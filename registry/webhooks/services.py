@@ -138,8 +138,9 @@ def requeue_stalled_deliveries(*, limit: int = 500) -> int:
             due = delivery.last_attempt_at + datetime.timedelta(seconds=retry_delay(delivery.attempts))
             if due >= overdue:
                 continue  # still waiting its back-off
-        if events.enqueue(delivery.pk):
-            queued += 1
+        if not events.enqueue(delivery.pk):
+            break  # the broker is still down: the next sweep tries again
+        queued += 1
     return queued
 
 

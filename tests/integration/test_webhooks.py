@@ -290,6 +290,9 @@ def test_the_sweep_takes_only_overdue_pending_deliveries(owner, settings, monkey
     assert just_made not in queued and in_back_off not in queued
     queued.clear()
     assert services.requeue_stalled_deliveries(limit=1) == 1 and queued == [never_queued]  # oldest first
+    tried: list[int] = []
+    monkeypatch.setattr(events, "enqueue", lambda pk: bool(tried.append(pk)))  # the broker is down
+    assert services.requeue_stalled_deliveries() == 0 and tried == [never_queued]  # one try, then wait
 
 
 @pytest.mark.django_db
