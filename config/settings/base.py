@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONCE
+from django.core.exceptions import ImproperlyConfigured
 
 from config.logs import logging_config
 
@@ -169,6 +170,9 @@ SEAWEEDFS_DATA_DIR = DATA_DIR / "s3"
 # process (`make run`). Wherever several web processes run, point it at Redis (redis://host:6379/2)
 # so that limits hold across them; a Redis outage then reads as an empty cache (fails open).
 CACHE_URL = env("CACHE_URL")
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    scheme = CACHE_URL.split(":", 1)[0]  # not the whole URL: it may hold a password
+    raise ImproperlyConfigured(f"CACHE_URL must be a Redis URL (redis://host:6379/2), not a {scheme!r} one")
 CACHES = {
     "default": (
         {

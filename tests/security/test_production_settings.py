@@ -42,6 +42,13 @@ def test_check_deploy_is_clean():
     assert "System check identified no issues" in result.stdout
 
 
+def test_a_cache_url_that_is_not_redis_is_refused_at_start():
+    result = check_deploy(production_env(CACHE_URL="memcached://:hunter2@cache:11211"))
+    assert result.returncode != 0
+    assert "CACHE_URL must be a Redis URL (redis://host:6379/2), not a 'memcached' one" in result.stderr
+    assert "hunter2" not in result.stderr
+
+
 def test_check_deploy_asks_for_a_shared_cache():
     result = check_deploy({k: v for k, v in production_env().items() if k != "CACHE_URL"})
     assert result.returncode != 0 and "registry.W001" in result.stderr + result.stdout
