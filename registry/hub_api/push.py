@@ -273,6 +273,13 @@ def _xet_token_response(request: HttpRequest, token: xet_tokens.XetToken) -> Htt
 
 
 @hub_endpoint("GET")
+def auth_check_write(request: HttpRequest, caller: Caller, namespace: str, name: str) -> HttpResponse:
+    """`auth_check(repo_id, write=True)`: 200 when this token may push to the repository."""
+    _writable(namespace, name, _writer(caller))
+    return hub_json({})
+
+
+@hub_endpoint("GET")
 def xet_write_token(
     request: HttpRequest, caller: Caller, namespace: str, name: str, revision: str
 ) -> HttpResponse:

@@ -285,12 +285,15 @@ def test_private_repository_is_invisible_without_a_member_token(folders, live_se
     user_with_token("owner", scope="write")
     publish_command(folders["v1"], "secretco/internal", "--private", "--user", "owner")
     _, member_token = user_with_token("member", member_of="secretco")
+    _, writer_token = user_with_token("writer", scope="write", member_of="secretco", role="maintainer")
     _, outsider_token = user_with_token("outsider")
     endpoint = live_server.url
 
     for token in (False, outsider_token):
         with pytest.raises(RepositoryNotFoundError):
             HfApi(endpoint=endpoint, token=token).model_info("secretco/internal")
+        with pytest.raises(RepositoryNotFoundError):
+            HfApi(endpoint=endpoint, token=token).auth_check("secretco/internal")
         with pytest.raises(RepositoryNotFoundError):
             hf_hub_download(
                 "secretco/internal", "config.json", endpoint=endpoint, cache_dir=cache, token=token
@@ -299,6 +302,11 @@ def test_private_repository_is_invisible_without_a_member_token(folders, live_se
 
     member = HfApi(endpoint=endpoint, token=member_token)
     assert member.model_info("secretco/internal").private is True
+    member.auth_check("secretco/internal")  # may read: no error
+    with pytest.raises(HfHubHTTPError, match="has the read scope") as refused:
+        member.auth_check("secretco/internal", write=True)
+    assert refused.value.response.status_code == 403
+    HfApi(endpoint=endpoint, token=writer_token).auth_check("secretco/internal", write=True)
     assert "secretco/internal" in [m.id for m in member.list_models()]
     path = hf_hub_download(
         "secretco/internal", "model.safetensors", endpoint=endpoint, cache_dir=cache, token=member_token
@@ -316,6 +324,8 @@ def test_gated_repository_downloads_after_the_terms_are_accepted(folders, live_s
     assert client.model_info("meridian/auto-gated").gated == "auto"  # metadata stays readable
     for repo_id in ("meridian/auto-gated", "meridian/manual-gated"):
         with pytest.raises(GatedRepoError):
+            client.auth_check(repo_id)
+        with pytest.raises(GatedRepoError):
             hf_hub_download(repo_id, "config.json", endpoint=endpoint, cache_dir=cache, token=token)
         with pytest.raises(GatedRepoError):
             hf_hub_download(repo_id, "config.json", endpoint=endpoint, cache_dir=cache, token=False)
@@ -331,6 +341,7 @@ def test_gated_repository_downloads_after_the_terms_are_accepted(folders, live_s
         return answer.json()
 
     assert accept("meridian/auto-gated")["has_access"] is True
+    client.auth_check("meridian/auto-gated")  # granted: no error
     path = hf_hub_download(
         "meridian/auto-gated", "config.json", endpoint=endpoint, cache_dir=cache, token=token
     )
@@ -347,6 +358,22 @@ def test_gated_repository_downloads_after_the_terms_are_accepted(folders, live_s
         "meridian/manual-gated", "config.json", endpoint=endpoint, cache_dir=cache, token=token
     )
     assert Path(path).read_bytes() == (folders["v2"] / "config.json").read_bytes()
+
+
+def test_what_is_not_served_says_so(api, folders):
+    publish_command(folders["v1"], "acme/served")
+    calls = {
+        "list_datasets": lambda: list(api.list_datasets(limit=1)),
+        "dataset_info": lambda: api.dataset_info("acme/served"),
+        "list_spaces": lambda: list(api.list_spaces(limit=1)),
+        "get_repo_discussions": lambda: list(api.get_repo_discussions("acme/served")),
+        "list_repo_likers": lambda: list(api.list_repo_likers("acme/served")),
+    }
+    for name, call in calls.items():
+        with pytest.raises(HfHubHTTPError, match="it hosts models only") as raised:
+            call()
+        assert raised.value.response.status_code == 404, name
+        assert raised.value.response.headers["Content-Type"].startswith("application/json"), name
 
 
 def _superuser():

@@ -134,6 +134,7 @@ MATRIX: dict[str, Entry] = {
         repo_write("200")
     ),
     "^api/models/(?P<namespace>[^/]+)/(?P<name>[^/]+?)/xet-read-token/(?P<revision>.+)$": Entry(REPO_FILES),
+    "^api/models/(?P<namespace>[^/]+)/(?P<name>[^/]+?)/auth-check/write$": Entry(repo_write("200")),
     # Exporting a bundle is for the organisation's members, even of a public model.
     "api/v1/models/<str:namespace>/<str:name>/bundle": Entry(
         {
@@ -199,9 +200,11 @@ MATRIX: dict[str, Entry] = {
     ),
     "^api/models/(?P<namespace>[^/]+)/(?P<name>[^/]+)/refs$": Entry(REPO_READ),
     "^api/models/(?P<namespace>[^/]+)/(?P<name>[^/]+)/commits/(?P<revision>.+)$": Entry(REPO_READ),
+    "^api/models/(?P<namespace>[^/]+)/(?P<name>[^/]+)/auth-check$": Entry(REPO_FILES),
     "^api/models/(?P<name>[^/]+)$": Entry("404 404 404 404 404"),  # names without a namespace
     "^(?P<namespace>[^/]+)/(?P<name>[^/]+)/resolve/(?P<rest>.+)$": Entry(REPO_FILES),
     "^(?P<name>[^/]+)/resolve/(?P<rest>.+)$": Entry("404 404 404 404 404"),
+    "^api/(?P<rest>.*)$": Entry("404 404 404 404 404"),  # datasets, Spaces, discussions...: not served
     "": Entry(EVERYONE),
     "models": Entry(EVERYONE),
     "compare": Entry(EVERYONE),

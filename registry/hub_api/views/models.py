@@ -123,6 +123,14 @@ def model_info(
     return hub_json(info)
 
 
+@hub_endpoint("GET")
+def auth_check(request: HttpRequest, caller: Caller, namespace: str, name: str) -> HttpResponse:
+    """`auth_check(repo_id)`: 200 when the caller may download the files; 403 GatedRepo until a
+    gated repository's terms are accepted; 404 for what the caller may not see."""
+    access_repository(repository_id=params.repo_id(namespace, name), user=caller.user, files=True)
+    return hub_json({})
+
+
 def _config(version) -> dict | None:
     """The revision's config.json, read from storage only when asked for (`expand=config`)."""
     file = VersionFile.objects.filter(version=version, path="config.json").select_related("blob").first()
