@@ -15,6 +15,7 @@ REPO = r"(?P<namespace>[^/]+)/(?P<name>[^/]+)"
 urlpatterns = [
     re_path(r"^api/whoami-v2$", users.whoami, name="hub-whoami"),
     re_path(r"^api/models$", models.list_models, name="hub-models"),
+    re_path(r"^api/models-tags-by-type$", models.tags_by_type, name="hub-model-tags"),
     re_path(rf"^api/models/{REPO}$", models.model_info, name="hub-model-info"),
     re_path(rf"^api/models/{REPO}/revision/(?P<revision>.+)$", models.model_info, name="hub-model-revision"),
     re_path(rf"^api/models/{REPO}/tree/(?P<rest>.+)$", files.tree, name="hub-tree"),

@@ -19,6 +19,7 @@ from .listing import (
     listing_rows,
     search_filter,
     search_words,
+    tags_by_type,
 )
 from .providers import compliance_findings, evaluation_results
 from .repository import (
@@ -60,5 +61,6 @@ __all__ = [
     "safetensors_by_file",
     "search_filter",
     "search_words",
+    "tags_by_type",
     "version_files",
 ]

@@ -119,6 +119,30 @@ def listed_repositories(user) -> QuerySet[ModelRepository]:
     )
 
 
+def tags_by_type(user) -> dict[str, list[dict[str, str]]]:
+    """The tags of the models `user` may see, grouped as the Hub's `models-tags-by-type` groups
+    them; each `id` is a `filter` that `list_models` accepts. One query."""
+    found: dict[str, dict[str, str]] = {"pipeline_tag": {}, "license": {}, "industry": {}, "other": {}}
+    industries = dict(ModelRepository._meta.get_field("industry").choices)
+    for task, license_id, industry, tags in (
+        ModelRepository.objects.visible_to(user)
+        .filter(refs__name=DEFAULT_BRANCH)
+        .values_list("task", "license", "industry", "tags")
+    ):
+        if task:
+            found["pipeline_tag"][task] = task.replace("-", " ").capitalize()
+        if license_id:
+            found["license"][f"license:{license_id}"] = license_id
+        found["industry"][f"industry:{industry}"] = str(industries.get(industry, industry))
+        for tag in tags if isinstance(tags, list) else []:
+            if isinstance(tag, str) and tag:
+                found["other"].setdefault(tag, tag)
+    return {
+        kind: [{"id": tag, "label": label, "type": kind} for tag, label in sorted(labels.items())]
+        for kind, labels in found.items()
+    }
+
+
 def listing_rows(user) -> QuerySet:
     """`listed_repositories` as `.values()` rows of ROW_FIELDS and ROW_ANNOTATIONS. Anonymous
     callers, the bulk of listing traffic, share one pre-built query: resolving its joins and

@@ -360,6 +360,18 @@ def test_gated_repository_downloads_after_the_terms_are_accepted(folders, live_s
     assert Path(path).read_bytes() == (folders["v2"] / "config.json").read_bytes()
 
 
+def test_model_tags_by_type_are_filters_list_models_accepts(api, folders):
+    publish_command(folders["finance"], "ledger/forecaster")
+    publish_command(folders["v1"], "acme/plain")
+    tags = api.get_model_tags()
+    assert {"id": "forecasting", "label": "forecasting", "type": "other"} in tags["other"]
+    assert {"id": "license:mit", "label": "mit", "type": "license"} in tags["license"]
+    classification = {"id": "text-classification", "label": "Text classification", "type": "pipeline_tag"}
+    assert classification in tags["pipeline_tag"]
+    for tag in ("forecasting", "license:mit", "text-classification"):
+        assert [m.id for m in api.list_models(filter=tag)] == ["ledger/forecaster"], tag
+
+
 def test_what_is_not_served_says_so(api, folders):
     publish_command(folders["v1"], "acme/served")
     calls = {

@@ -202,6 +202,7 @@ MATRIX: dict[str, Entry] = {
     "^api/models/(?P<namespace>[^/]+)/(?P<name>[^/]+)/commits/(?P<revision>.+)$": Entry(REPO_READ),
     "^api/models/(?P<namespace>[^/]+)/(?P<name>[^/]+)/auth-check$": Entry(REPO_FILES),
     "^api/models/(?P<name>[^/]+)$": Entry("404 404 404 404 404"),  # names without a namespace
+    "^api/models-tags-by-type$": Entry(EVERYONE),
     "^(?P<namespace>[^/]+)/(?P<name>[^/]+)/resolve/(?P<rest>.+)$": Entry(REPO_FILES),
     "^(?P<name>[^/]+)/resolve/(?P<rest>.+)$": Entry("404 404 404 404 404"),
     "^api/(?P<rest>.*)$": Entry("404 404 404 404 404"),  # datasets, Spaces, discussions...: not served

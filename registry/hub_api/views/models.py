@@ -124,6 +124,12 @@ def model_info(
 
 
 @hub_endpoint("GET")
+def tags_by_type(request: HttpRequest, caller: Caller) -> HttpResponse:
+    """`get_model_tags()`: the tasks, licenses, industries and tags in use, by type."""
+    return hub_json(selectors.tags_by_type(caller.user))
+
+
+@hub_endpoint("GET")
 def auth_check(request: HttpRequest, caller: Caller, namespace: str, name: str) -> HttpResponse:
     """`auth_check(repo_id)`: 200 when the caller may download the files; 403 GatedRepo until a
     gated repository's terms are accepted; 404 for what the caller may not see."""
