@@ -272,6 +272,36 @@ def _xet_token_response(request: HttpRequest, token: xet_tokens.XetToken) -> Htt
     return hub_json(body, headers=headers)
 
 
+@hub_endpoint("PUT")
+def repo_settings(request: HttpRequest, caller: Caller, namespace: str, name: str) -> HttpResponse:
+    """`update_repo_settings`: make a repository private or public (`visibility`, or the older
+    `private`), gated with automatic or manual approval, or not (`gated`: auto, manual, false)."""
+    user = _writer(caller)
+    repository = _writable(namespace, name, user)
+    body = _json_body(request)
+    unknown = sorted(set(body) - {"gated", "visibility", "private"})
+    if unknown:
+        raise InvalidInput(f"setting {unknown[0]!r} cannot be changed here; only gated and visibility can")
+    if "private" in body:
+        if not isinstance(body["private"], bool):
+            raise InvalidInput("private must be true or false")
+        body.setdefault("visibility", "private" if body["private"] else "public")
+    gated, visibility = body.get("gated"), body.get("visibility")
+    if gated is None and visibility is None:
+        raise InvalidInput('nothing to change: send "gated" (auto, manual or false) and/or "visibility"')
+    if gated is not None and gated is not False and gated not in ("auto", "manual"):
+        raise InvalidInput(f"gated must be 'auto', 'manual' or false, not {str(gated)[:20]!r}")
+    if visibility is not None and visibility not in ("public", "private"):
+        raise InvalidInput(f"visibility must be 'public' or 'private', not {str(visibility)[:20]!r}")
+    repositories.update_repository(
+        repository=repository,
+        actor=user,
+        gating=None if gated is None else "none" if gated is False else gated,
+        visibility=visibility,
+    )
+    return hub_json({"gated": repository.gating, "private": repository.is_private})
+
+
 @hub_endpoint("GET")
 def auth_check_write(request: HttpRequest, caller: Caller, namespace: str, name: str) -> HttpResponse:
     """`auth_check(repo_id, write=True)`: 200 when this token may push to the repository."""

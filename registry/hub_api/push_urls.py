@@ -22,6 +22,7 @@ urlpatterns = [
         rf"^api/models/{REPO}/xet-read-token/(?P<revision>.+)$", push.xet_read_token, name="hub-xet-read"
     ),
     re_path(rf"^api/models/{REPO}/auth-check/write$", push.auth_check_write, name="hub-auth-check-write"),
+    re_path(rf"^api/models/{REPO}/settings$", push.repo_settings, name="hub-repo-settings"),
     re_path(rf"^{REPO}\.git/info/lfs/objects/batch$", push.lfs_batch, name="hub-lfs-batch"),
     re_path(
         r"^api/uploads/(?P<session_id>[0-9]+)/complete$", push.complete_multipart, name="hub-lfs-complete"

@@ -42,6 +42,21 @@ def check_draft(*, version: Version, card: ParsedCard | None) -> ComplianceCheck
     return check
 
 
+def require_publishable(*, repository: ModelRepository) -> None:
+    """Before a repository becomes public: its default branch must pass what ingest asks of a
+    public version (a known license, above all). `repository` carries the new visibility."""
+    head = Ref.objects.filter(repository=repository, name="main").values_list("version_id", flat=True).first()
+    if head is None:
+        return
+    card = ModelCard.objects.filter(version_id=head).first()
+    result = _assess(repository, card.metadata if card is not None else None)
+    if result.errors:
+        raise LicenseRefused(
+            f"{repository.repo_id} cannot be made public: " + "; ".join(f.message for f in result.errors),
+            path="README.md",
+        )
+
+
 def check_version(*, version: Version) -> ComplianceResult:
     """Assess a version as it stands now (its stored card, the registry's current parents); no writes."""
     repository = ModelRepository.objects.select_related("namespace").get(pk=version.repository_id)

@@ -137,6 +137,10 @@ def update_repository(
     if changes:
         for field, value in changes.items():
             setattr(repository, field, value)
+        if changes.get("visibility") == ModelRepository.Visibility.PUBLIC:
+            from registry.services import compliance  # it reads repositories: imported when needed
+
+            compliance.require_publishable(repository=repository)
         repository.save()
         AuditEvent.record("repository.updated", actor=actor, repository=repository, **changes)
     return repository

@@ -31,7 +31,7 @@ from huggingface_hub.utils import paginate
 from safetensors.numpy import save_file
 
 from registry.hashing import git_blob_sha1
-from registry.models import AccessGrant, ApiToken, VersionFile
+from registry.models import AccessGrant, ApiToken, AuditEvent, VersionFile
 from registry.services import access, tokens
 from tests.fixtures.models import write_model
 
@@ -370,6 +370,40 @@ def test_model_tags_by_type_are_filters_list_models_accepts(api, folders):
     assert classification in tags["pipeline_tag"]
     for tag in ("forecasting", "license:mit", "text-classification"):
         assert [m.id for m in api.list_models(filter=tag)] == ["ledger/forecaster"], tag
+
+
+def test_publishers_change_visibility_and_gating_with_the_client(folders, live_server, tmp_path):
+    publish_command(folders["v1"], "setco/switch")
+    _, owner_token = user_with_token("setter", scope="write", member_of="setco", role="owner")
+    _, reader_token = user_with_token("looker", scope="write", member_of="setco", role="reader")
+    owner = HfApi(endpoint=live_server.url, token=owner_token)
+    anonymous = HfApi(endpoint=live_server.url, token=False)
+
+    owner.update_repo_settings("setco/switch", private=True)
+    with pytest.raises(RepositoryNotFoundError):
+        anonymous.model_info("setco/switch")
+    owner.update_repo_settings("setco/switch", visibility="public", gated="manual")
+    assert anonymous.model_info("setco/switch").gated == "manual"
+    with pytest.raises(GatedRepoError):
+        anonymous.auth_check("setco/switch")
+    owner.update_repo_settings("setco/switch", gated=False)
+    anonymous.auth_check("setco/switch")
+    changes = [e.data for e in AuditEvent.objects.filter(action="repository.updated").order_by("pk")]
+    assert [{k: v for k, v in c.items() if k in ("visibility", "gating")} for c in changes] == [
+        {"visibility": "private"},
+        {"visibility": "public", "gating": "manual"},
+        {"gating": "none"},
+    ]
+
+    with pytest.raises(HfHubHTTPError, match="owner or maintainer role") as refused:
+        HfApi(endpoint=live_server.url, token=reader_token).update_repo_settings("setco/switch", private=True)
+    assert refused.value.response.status_code == 403
+    unlicensed = write_model(tmp_path / "unlicensed", seed=9, card="---\ntags: [internal]\n---\n# Internal\n")
+    publish_command(unlicensed, "setco/internal", "--private")
+    with pytest.raises(HfHubHTTPError, match=r"cannot be made public: .*license") as refused:
+        owner.update_repo_settings("setco/internal", private=False)
+    assert refused.value.response.status_code == 422
+    assert repository("setco/internal").is_private  # nothing changed
 
 
 def test_what_is_not_served_says_so(api, folders):

@@ -135,6 +135,7 @@ MATRIX: dict[str, Entry] = {
     ),
     "^api/models/(?P<namespace>[^/]+)/(?P<name>[^/]+?)/xet-read-token/(?P<revision>.+)$": Entry(REPO_FILES),
     "^api/models/(?P<namespace>[^/]+)/(?P<name>[^/]+?)/auth-check/write$": Entry(repo_write("200")),
+    "^api/models/(?P<namespace>[^/]+)/(?P<name>[^/]+?)/settings$": Entry(repo_write("400"), method="put"),
     # Exporting a bundle is for the organisation's members, even of a public model.
     "api/v1/models/<str:namespace>/<str:name>/bundle": Entry(
         {
