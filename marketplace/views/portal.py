@@ -318,6 +318,8 @@ def repository(request: HttpRequest, namespace: str, name: str) -> HttpResponse:
                 version=version, reason=request.POST.get("reason", ""), actor=request.user
             )
             messages.success(request, f"Version {version.commit_id[:10]} yanked.")
+        elif request.method == "POST" and request.POST.get("action") == "settings":
+            _save_settings(request, repo)
     except (RegistryError, Version.DoesNotExist) as exc:
         messages.error(request, getattr(exc, "message", "no such published version"))
     if request.method == "POST":
@@ -326,9 +328,23 @@ def repository(request: HttpRequest, namespace: str, name: str) -> HttpResponse:
     for ref in Ref.objects.filter(repository=repo):
         refs.setdefault(ref.version_id, []).append(ref)
     versions = [(v, refs.get(v.pk, [])) for v in repo.versions.exclude(status=Version.Status.DRAFT)[:50]]
-    return _render(
-        request, "repository.html", {"repository": repo, "versions": versions, **_snippets(request, repo)}
-    )
+    context = {
+        "repository": repo,
+        "versions": versions,
+        "visibilities": ModelRepository.Visibility.choices,
+        "gatings": ModelRepository.Gating.choices,
+        **_snippets(request, repo),
+    }
+    return _render(request, "repository.html", context)
+
+
+def _save_settings(request: HttpRequest, repo: ModelRepository) -> None:
+    visibility, gating = request.POST.get("visibility", ""), request.POST.get("gating", "")
+    if visibility not in ModelRepository.Visibility.values or gating not in ModelRepository.Gating.values:
+        raise InvalidInput(f"unknown visibility {visibility[:20]!r} or access {gating[:20]!r}")
+    repositories.update_repository(repository=repo, actor=request.user, visibility=visibility, gating=gating)
+    saved = f"{repo.get_visibility_display()}, {repo.get_gating_display()}".lower()
+    messages.success(request, f"Settings saved: {saved}.")
 
 
 def _snippets(request: HttpRequest, repo: ModelRepository) -> dict:

@@ -120,6 +120,10 @@ def test_sign_up_create_organisation_and_repository_upload_and_publish(
 
     page.goto(f"{site}/portal/repos/acme-health/triage-mini")
     expect(page.get_by_text("published", exact=True)).to_be_visible()
+    page.get_by_label("Access to the files").select_option("manual")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_text("Settings saved: public, gated, manual approval.")).to_be_visible()
+    assert ModelRepository.objects.get(pk=repository.pk).gating == "manual"
     page.get_by_label("Tag name").fill("v1")
     page.get_by_role("button", name="Tag").click()
     expect(page.locator(".pill", has_text="v1")).to_be_visible()
