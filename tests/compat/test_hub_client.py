@@ -416,7 +416,7 @@ def test_what_is_not_served_says_so(api, folders):
         "list_repo_likers": lambda: list(api.list_repo_likers("acme/served")),
     }
     for name, call in calls.items():
-        with pytest.raises(HfHubHTTPError, match="it hosts models only") as raised:
+        with pytest.raises(HfHubHTTPError, match="It hosts models only") as raised:
             call()
         assert raised.value.response.status_code == 404, name
         assert raised.value.response.headers["Content-Type"].startswith("application/json"), name

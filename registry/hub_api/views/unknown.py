@@ -10,9 +10,9 @@ from registry.errors import NotFound
 from ..responses import error_response
 
 NOT_SERVED = (
-    "This registry has no route {method} /api/{route}: it hosts models only (no datasets, Spaces, "
-    "discussions or likes). Its Hub-compatible routes are listed in its README, under 'Pulling "
-    "models' and 'Publishing a model'; its own REST API is described at /api/v1/docs/."
+    "This registry does not serve {method} /api/{route}. It hosts models only: datasets, Spaces, "
+    "discussions and likes are not part of it. Its Hub-compatible routes are listed in its README, "
+    "under 'Pulling models' and 'Publishing a model'; its own REST API is described at /api/v1/docs/."
 )
 
 
