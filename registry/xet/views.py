@@ -7,6 +7,7 @@ v2 shard and reconstruction routes) answer 404 or 501, which make the client fal
 from __future__ import annotations
 
 import io
+import logging
 import re
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -17,6 +18,8 @@ from registry.errors import InvalidInput, RegistryError
 from registry.hub_api.responses import header_safe
 
 from . import formats, services, tokens
+
+logger = logging.getLogger(__name__)
 
 MAX_SHARD = (64 << 20) + (1 << 20)
 _RANGE = re.compile(r"^bytes=(\d+)-(\d*)$")
@@ -98,8 +101,12 @@ def reconstruction(request: HttpRequest, grant: tokens.Grant, file_id: str) -> H
 
 @csrf_exempt
 def not_implemented(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-    """Newer routes (v2 shards, v2 reconstructions): 501 is the client's signal to fall back."""
-    return JsonResponse({"error": "not implemented here; use the v1 route"}, status=501)
+    """Newer routes (v2 shards, v2 reconstructions): 501 is the client's signal to fall back.
+    Every Xet push and pull asks, so this is routine: logged at debug, not as a server error."""
+    logger.debug("xet: %s %s answered 501, the client falls back to v1", request.method, request.path)
+    response = JsonResponse({"error": "not implemented here; use the v1 route"}, status=501)
+    response._has_been_logged = True  # Django's own flag: keeps django.request from logging an ERROR
+    return response
 
 
 @csrf_exempt
