@@ -39,6 +39,11 @@ class RepositoryGated(RegistryError):
     code = "GatedRepo"
 
 
+class Unauthorized(RegistryError):
+    status = 401
+    code = "Unauthorized"
+
+
 class PermissionDenied(RegistryError):
     status = 403
     code = "Forbidden"

@@ -25,6 +25,7 @@ from registry.errors import (
     NotFound,
     PermissionDenied,
     RegistryError,
+    Unauthorized,
 )
 from registry.formats import cards
 from registry.models import ApiToken, ModelRepository, Ref
@@ -37,11 +38,6 @@ from .revisions import resolve
 
 LFS_JSON = "application/vnd.git-lfs+json"
 MAX_JSON_BODY = 4 << 20  # batch and preupload bodies: 256 entries each, far below this
-
-
-class Unauthorized(RegistryError):
-    status = 401
-    code = "Unauthorized"
 
 
 def _writer(caller: Caller):

@@ -14,6 +14,12 @@ REPO = r"(?P<namespace>[^/]+)/(?P<name>[^/]+)"
 
 urlpatterns = [
     re_path(r"^api/whoami-v2$", users.whoami, name="hub-whoami"),
+    re_path(r"^api/settings/repositories$", users.repositories, name="hub-my-repositories"),
+    re_path(
+        r"^api/organizations/(?P<namespace>[^/]+)/settings/repositories$",
+        users.repositories,
+        name="hub-organisation-repositories",
+    ),
     re_path(r"^api/models$", models.list_models, name="hub-models"),
     re_path(r"^api/models-tags-by-type$", models.tags_by_type, name="hub-model-tags"),
     re_path(rf"^api/models/{REPO}$", models.model_info, name="hub-model-info"),

@@ -31,6 +31,7 @@ from .repository import (
     list_versions,
     refs_of_version,
     repository_refs,
+    repository_storage,
     safetensors_by_file,
     version_files,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "listing_rows",
     "refs_of_version",
     "repository_refs",
+    "repository_storage",
     "safetensors_by_file",
     "search_filter",
     "search_words",

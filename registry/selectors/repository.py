@@ -110,6 +110,33 @@ def list_publishers(*, after: str | None = None, limit: int = 50) -> list[dict[s
     return list(rows.values("slug", "display_name", "kind", "description", "website", "created_at")[:limit])
 
 
+def repository_storage(publisher: Publisher) -> list[dict[str, Any]]:
+    """Each repository of a namespace with the bytes its versions reference (a blob shared by two
+    versions counts once) and its share of the namespace's distinct bytes. Two queries."""
+    repositories = list(
+        ModelRepository.objects.filter(namespace=publisher).values("pk", "name", "visibility", "updated_at")
+    )
+    used: dict[int, int] = {}
+    blobs: dict[int, int] = {}
+    for repository_id, blob_id, size in (
+        VersionFile.objects.filter(version__repository__namespace=publisher)
+        .values_list("version__repository_id", "blob_id", "blob__size")
+        .distinct()
+    ):
+        used[repository_id] = used.get(repository_id, 0) + size
+        blobs[blob_id] = size
+    total = sum(blobs.values())
+    return [
+        {
+            **row,
+            "id": f"{publisher.slug}/{row['name']}",
+            "storage": used.get(row["pk"], 0),
+            "storage_percent": 100 * used.get(row["pk"], 0) / total if total else 0.0,
+        }
+        for row in repositories
+    ]
+
+
 def list_versions(repository: ModelRepository, *, limit: int = 100) -> list[dict[str, Any]]:
     """Published versions, newest first."""
     return list(

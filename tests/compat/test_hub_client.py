@@ -406,6 +406,37 @@ def test_publishers_change_visibility_and_gating_with_the_client(folders, live_s
     assert repository("setco/internal").is_private  # nothing changed
 
 
+def test_members_list_their_repositories_with_storage(folders, live_server):
+    publish_command(folders["v1"], "storeco/one")
+    publish_command(folders["v2"], "storeco/two", "--private")
+    publish_command(folders["v1"], "storeco/same-bytes")  # every blob shared with storeco/one
+    _, member_token = user_with_token("counter", member_of="storeco")
+    _, outsider_token = user_with_token("stranger")
+    member = HfApi(endpoint=live_server.url, token=member_token)
+
+    listed = {r.id: r for r in member.list_user_repos(namespace="storeco")}
+    assert set(listed) == {"storeco/one", "storeco/two", "storeco/same-bytes"}  # private ones too
+    one_bytes = sum(f.stat().st_size for f in folders["v1"].iterdir()) + signature_size("storeco/one")
+    assert listed["storeco/one"].storage == one_bytes and listed["storeco/two"].visibility == "private"
+    distinct = sum(
+        {
+            f.blob_id: f.blob.size
+            for f in VersionFile.objects.filter(
+                version__repository__namespace__slug="storeco"
+            ).select_related("blob")
+        }.values()
+    )
+    assert listed["storeco/one"].storage_percent == round(100 * one_bytes / distinct, 2)
+    assert list(member.list_user_repos()) == []  # no personal namespace: repositories live in orgs
+    with pytest.raises(HfHubHTTPError, match="not a member of storeco") as refused:
+        list(HfApi(endpoint=live_server.url, token=outsider_token).list_user_repos(namespace="storeco"))
+    assert refused.value.response.status_code == 403
+
+
+def signature_size(repo_id: str) -> int:
+    return VersionFile.objects.get(version__repository=repository(repo_id), path="model.sig").size
+
+
 def test_what_is_not_served_says_so(api, folders):
     publish_command(folders["v1"], "acme/served")
     calls = {

@@ -204,6 +204,8 @@ MATRIX: dict[str, Entry] = {
     "^api/models/(?P<namespace>[^/]+)/(?P<name>[^/]+)/auth-check$": Entry(REPO_FILES),
     "^api/models/(?P<name>[^/]+)$": Entry("404 404 404 404 404"),  # names without a namespace
     "^api/models-tags-by-type$": Entry(EVERYONE),
+    "^api/settings/repositories$": Entry(API_LOGGED_IN),  # the caller's own namespace
+    "^api/organizations/(?P<namespace>[^/]+)/settings/repositories$": Entry("401 200 200 200 403"),
     "^(?P<namespace>[^/]+)/(?P<name>[^/]+)/resolve/(?P<rest>.+)$": Entry(REPO_FILES),
     "^(?P<name>[^/]+)/resolve/(?P<rest>.+)$": Entry("404 404 404 404 404"),
     "^api/(?P<rest>.*)$": Entry("404 404 404 404 404"),  # datasets, Spaces, discussions...: not served

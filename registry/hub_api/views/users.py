@@ -1,10 +1,13 @@
-"""`GET /api/whoami-v2` (`HfApi.whoami`, `hf auth login`, `hf auth whoami`)."""
+"""`GET /api/whoami-v2` (`HfApi.whoami`, `hf auth login`, `hf auth whoami`) and the repositories
+of a namespace with their storage (`HfApi.list_user_repos`, `hf repos ls`)."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 
-from registry.models import Membership
+from registry import selectors
+from registry.errors import NotFound, PermissionDenied, Unauthorized
+from registry.models import Membership, Publisher
 
 from ..endpoints import Caller, hub_endpoint
 from ..responses import hub_json, hub_time, invalid_token_response
@@ -46,3 +49,35 @@ def whoami(request: HttpRequest, caller: Caller) -> HttpResponse:
             },
         }
     return hub_json(body)
+
+
+@hub_endpoint("GET")
+def repositories(request: HttpRequest, caller: Caller, namespace: str | None = None) -> HttpResponse:
+    """The repositories of the caller's own namespace, or of an organisation the caller belongs
+    to, each with the bytes it stores (what the organisation's quota counts)."""
+    user = caller.user
+    if not user.is_authenticated:
+        raise Unauthorized("listing your repositories needs a token of this registry (HF_TOKEN)")
+    if namespace is None:
+        publisher = Publisher.objects.filter(user=user).first()
+        if publisher is None:
+            return hub_json([])  # no personal namespace: repositories live in organisations
+    else:
+        publisher = Publisher.objects.filter(slug=namespace).first()
+        if publisher is None:
+            raise NotFound(f"organisation {namespace[:100]!r} does not exist")
+        if not Membership.objects.filter(publisher=publisher, user=user).exists() and not user.is_superuser:
+            raise PermissionDenied(f"you are not a member of {publisher.slug}")
+    return hub_json(
+        [
+            {
+                "id": row["id"],
+                "type": "model",
+                "updatedAt": hub_time(row["updated_at"]),
+                "visibility": row["visibility"],
+                "storage": row["storage"],
+                "storagePercent": round(row["storage_percent"], 2),
+            }
+            for row in selectors.repository_storage(publisher)
+        ]
+    )
