@@ -38,6 +38,8 @@ class Zygote:
 
     def __init__(self) -> None:
         self._process: subprocess.Popen | None = None
+        # The zygote's home: removed when it stops, and at the latest when this process exits.
+        self._home: tempfile.TemporaryDirectory | None = None
         self.children_cpu_seconds = 0.0  # what RUSAGE_CHILDREN cannot see: the zygote reaps them
 
     def run(
@@ -71,11 +73,19 @@ class Zygote:
                 os.killpg(self._process.pid, signal.SIGKILL)
             self._process.wait()
             self._process = None
+        self._drop_home()
+
+    def _drop_home(self) -> None:
+        if self._home is not None:
+            self._home.cleanup()
+            self._home = None
 
     def _ensure(self, env: dict[str, str]) -> subprocess.Popen:
         if self._process is not None and self._process.poll() is None:
             return self._process
-        home = Path(tempfile.mkdtemp(prefix="eval-zygote-"))
+        self._drop_home()  # a dead zygote's (its pid may be reused: no signal is sent)
+        self._home = tempfile.TemporaryDirectory(prefix="eval-zygote-", ignore_cleanup_errors=True)
+        home = Path(self._home.name)
         self._process = subprocess.Popen(
             [sys.executable, "-m", "evaluators.zygote"],
             stdin=subprocess.PIPE,

@@ -152,3 +152,7 @@ def test_zygote_children_are_isolated_like_plain_ones(monkeypatch):
     assert slept.result.status == "error" and "timed out after 2 s" in slept.result.reason
     assert zygote._process.poll() is None  # none of them took the zygote down
     assert run(TorchSnoop(), memory_cap_mb=cap).result.status == "passed"
+    home = Path(zygote._home.name)
+    assert home.is_dir()
+    zygote.stop()
+    assert not home.exists()  # a stopped zygote leaves no folder behind
