@@ -339,10 +339,12 @@ def repository(request: HttpRequest, namespace: str, name: str) -> HttpResponse:
 
 
 def _save_settings(request: HttpRequest, repo: ModelRepository) -> None:
-    visibility, gating = request.POST.get("visibility", ""), request.POST.get("gating", "")
-    if visibility not in ModelRepository.Visibility.values or gating not in ModelRepository.Gating.values:
-        raise InvalidInput(f"unknown visibility {visibility[:20]!r} or access {gating[:20]!r}")
-    repositories.update_repository(repository=repo, actor=request.user, visibility=visibility, gating=gating)
+    repositories.update_repository(
+        repository=repo,
+        actor=request.user,
+        visibility=request.POST.get("visibility", ""),
+        gating=request.POST.get("gating", ""),
+    )
     saved = f"{repo.get_visibility_display()}, {repo.get_gating_display()}".lower()
     messages.success(request, f"Settings saved: {saved}.")
 

@@ -124,10 +124,8 @@ def tags_by_type(user) -> dict[str, list[dict[str, str]]]:
     them; each `id` is a `filter` that `list_models` accepts. One query."""
     found: dict[str, dict[str, str]] = {"pipeline_tag": {}, "license": {}, "industry": {}, "other": {}}
     industries = dict(ModelRepository._meta.get_field("industry").choices)
-    for task, license_id, industry, tags in (
-        ModelRepository.objects.visible_to(user)
-        .filter(refs__name=DEFAULT_BRANCH)
-        .values_list("task", "license", "industry", "tags")
+    for task, license_id, industry, tags in listed_repositories(user).values_list(
+        "task", "license", "industry", "tags"
     ):
         if task:
             found["pipeline_tag"][task] = task.replace("-", " ").capitalize()

@@ -124,6 +124,12 @@ def update_repository(
     gating: str | None = None,
 ) -> ModelRepository:
     """Change the given settings (None leaves one as it is); audited when anything changed."""
+    for field, value, allowed in (
+        ("visibility", visibility, ModelRepository.Visibility),
+        ("gating", gating, ModelRepository.Gating),
+    ):
+        if value is not None and value not in allowed.values:
+            raise InvalidInput(f"unknown {field} {str(value)[:20]!r}: use {', '.join(allowed.values)}")
     changes = {
         field: value
         for field, value in {

@@ -176,13 +176,7 @@ class S3BlobStore:
             raise _unavailable(f"upload of {path.name} to object storage failed", exc) from exc
 
     def _upload_parts(self, key, source, first, each_part, progress, part_size, concurrency) -> None:
-        upload_id = self._call(
-            self._client.create_multipart_upload,
-            Bucket=self.bucket,
-            Key=key,
-            ContentType="application/octet-stream",
-            ChecksumAlgorithm="SHA256",
-        )["UploadId"]
+        upload_id = self.start_multipart(key, sha256_parts=True)
 
         def send(number: int, data: bytes) -> dict:
             checksum = _sha256_b64(data)
@@ -281,12 +275,15 @@ class S3BlobStore:
             params["ResponseContentDisposition"] = f'attachment; filename="{safe}"'
         return self._public.generate_presigned_url("get_object", Params=params, ExpiresIn=ttl)
 
-    def start_multipart(self, key: str) -> str:
+    def start_multipart(self, key: str, *, sha256_parts: bool = False) -> str:
+        """A multipart upload; with `sha256_parts`, every part must carry its SHA-256."""
+        checksum = {"ChecksumAlgorithm": "SHA256"} if sha256_parts else {}
         answer = self._call(
             self._client.create_multipart_upload,
             Bucket=self.bucket,
             Key=key,
             ContentType="application/octet-stream",
+            **checksum,
         )
         return answer["UploadId"]
 
