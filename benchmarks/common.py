@@ -1,6 +1,6 @@
 """What the 1 GiB benchmarks share: a private SeaweedFS, the environment of a local registry
-process pointed at it, a process timer that samples peak RSS, and a peak-RSS sampler for a
-process tree (a gunicorn master and its workers)."""
+process pointed at it, a process timer that samples peak RSS, a peak-RSS sampler for a process
+tree (a gunicorn master and its workers), and a CPU clock per party (client, web server, S3)."""
 
 from __future__ import annotations
 
@@ -143,3 +143,50 @@ class TreeRss:
         self._stop.set()
         self._thread.join()
         return self.peak_total / 1e6
+
+
+def _cpu(pid: int, *, live_children: bool) -> float:
+    """User + system CPU seconds of a process and the children it reaped, plus its live
+    descendants when asked (a gunicorn master's workers; not the servers a benchmark started)."""
+    total = 0.0
+    with contextlib.suppress(psutil.Error):
+        root = psutil.Process(pid)
+        times = root.cpu_times()
+        total += times.user + times.system + times.children_user + times.children_system
+        for child in root.children(recursive=True) if live_children else []:
+            with contextlib.suppress(psutil.Error):  # a worker may exit mid-reading
+                times = child.cpu_times()
+                total += times.user + times.system
+    return total
+
+
+class CpuClock:
+    """CPU seconds spent by each party between `start` and `stop`: the client (this process, its
+    threads such as boto3's transfers, and the client subprocesses it ran and waited for) and the
+    server process trees given by pid. When every core is busy, wall time cannot fall below CPU
+    time / cores: this shows which share of a ratio is work the machine must do."""
+
+    def __init__(self, **servers: int):
+        self.servers = servers
+        self._started: dict[str, float] = {}
+
+    def _read(self) -> dict[str, float]:
+        spent = {"client": _cpu(os.getpid(), live_children=False)}
+        spent.update({name: _cpu(pid, live_children=True) for name, pid in self.servers.items()})
+        return spent
+
+    def start(self) -> None:
+        self._started = self._read()
+
+    def stop(self) -> dict[str, float]:
+        return {name: seconds - self._started[name] for name, seconds in self._read().items()}
+
+
+def cpu_line(label: str, spent: dict[str, float], wall: float) -> str:
+    total = sum(spent.values())
+    parts = ", ".join(f"{name} {seconds:.1f}" for name, seconds in spent.items())
+    cores = os.cpu_count() or 1
+    return (
+        f"  {label:<10} CPU s: {parts}; total {total:.1f}, {total / wall:.2f} of {cores} cores busy "
+        f"over {wall:.2f} s; all cores busy would take {total / cores:.2f} s"
+    )

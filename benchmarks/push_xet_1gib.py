@@ -8,8 +8,10 @@ Against a fresh embedded SeaweedFS and a gunicorn server of this project (2 work
   - one raw boto3 multipart upload of the same size (64 MiB parts, 4 in flight);
   - throughputs, ratios to raw boto3 (target for Xet <= 1.3), the web server's peak RSS, and what
     Xet costs in storage (xorbs kept for deduplication next to the rebuilt blob);
+  - the CPU seconds each party (client, web server, S3 server) spent on each path: with both
+    cores busy, wall time cannot fall below CPU time / cores;
   - pulls of the Xet-pushed model: hf_xet through the CAS (REGISTRY_XET_DOWNLOADS on), and the
-    plain 302 to S3 with and without hf_xet (the default).
+    plain 302 to S3 with and without hf_xet (the default); each twice, in opposite orders, means.
 Every file is fresh random data, so neither path can deduplicate.
 
     .venv/bin/python benchmarks/push_xet_1gib.py [--size-mib 1024]
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import struct
 import subprocess
 import sys
@@ -30,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import TreeRss, registry_env, start_s3  # noqa: E402
+from benchmarks.common import CpuClock, TreeRss, cpu_line, registry_env, start_s3  # noqa: E402
 from benchmarks.push_1gib import BUCKET, PART, raw_upload, start_registry, start_web  # noqa: E402
 from registry.storage.seaweed import free_ports  # noqa: E402
 
@@ -116,37 +119,46 @@ def main() -> None:
             xet_env.pop("HF_HUB_DISABLE_XET", None)
             lfs_env = dict(os.environ, HF_HUB_DISABLE_XET="1", HF_HOME=str(tmp_path / "hf-lfs"))
 
+            clock = CpuClock(web=web.pid, s3=server.process.pid)
             weights = random_model(tmp_path / "raw", size)
+            clock.start()
             raw_s = raw_upload(server.endpoint, weights, "raw/model")
+            raw_cpu = clock.stop()
             weights.unlink()
             weights = random_model(tmp_path / "xet", size)
             rss.reset()
+            clock.start()
             xet_s = run_client(PUSH, xet_env, endpoint, token, "bench/xet", str(weights.parent))
+            xet_cpu = clock.stop()
             xet_rss = rss.peak_total / 1e6
             weights.unlink()
             weights = random_model(tmp_path / "lfs", size)
             rss.reset()
+            clock.start()
             lfs_s = run_client(PUSH, lfs_env, endpoint, token, "bench/lfs", str(weights.parent))
+            lfs_cpu = clock.stop()
             lfs_rss = rss.peak_total / 1e6
             weights.unlink()
-            pull_302 = run_client(PULL, xet_env, endpoint, token, "bench/xet", str(tmp_path / "pull-a"))
-            pull_plain = run_client(PULL, lfs_env, endpoint, token, "bench/xet", str(tmp_path / "pull-b"))
             peak_rss = max(rss.stop(), xet_rss, lfs_rss)
-            # The same server with REGISTRY_XET_DOWNLOADS on: hf_xet reads through the CAS.
+            # The same server with REGISTRY_XET_DOWNLOADS on: hf_xet reads through the CAS. The three
+            # pulls run twice, in opposite orders, each with a fresh HF_HOME (no cache can help).
             (xet_port,) = free_ports(1)
             xet_web = start_web(dict(env, REGISTRY_XET_DOWNLOADS="true"), xet_port)
+            pull_times: dict[str, list[float]] = {"cas": [], "302": [], "plain": []}
+            servers = {"cas": f"http://127.0.0.1:{xet_port}", "302": endpoint, "plain": endpoint}
             try:
-                pull_cas = run_client(
-                    PULL,
-                    xet_env,
-                    f"http://127.0.0.1:{xet_port}",
-                    token,
-                    "bench/xet",
-                    str(tmp_path / "pull-c"),
-                )
+                for number, name in enumerate(["cas", "302", "plain", "plain", "302", "cas"]):
+                    home = str(tmp_path / f"hf-pull-{number}")
+                    client = dict(xet_env if name != "plain" else lfs_env, HF_HOME=home)
+                    pull_times[name].append(
+                        run_client(PULL, client, servers[name], token, "bench/xet", home + "-cache")
+                    )
             finally:
                 xet_web.terminate()
                 xet_web.wait(30)
+            pull_cas, pull_302, pull_plain = (
+                statistics.mean(pull_times[key]) for key in ("cas", "302", "plain")
+            )
             cost = json.loads(
                 subprocess.run(
                     [sys.executable, "manage.py", "shell", "-c", COST],
@@ -175,6 +187,12 @@ def main() -> None:
     print(f"ratio Xet push / raw boto3: {xet_s / raw_s:.2f}  (target <= 1.3)")
     print(f"ratio LFS push / raw boto3: {lfs_s / raw_s:.2f}")
     print(f"ratio Xet push / LFS push:  {xet_s / lfs_s:.2f}")
+    for label, spent, seconds in (("Xet", xet_cpu, xet_s), ("LFS", lfs_cpu, lfs_s), ("raw", raw_cpu, raw_s)):
+        print(cpu_line(label, spent, seconds))
+    print(
+        f"CPU ratio Xet / raw: {sum(xet_cpu.values()) / sum(raw_cpu.values()):.2f}; "
+        f"LFS / raw: {sum(lfs_cpu.values()) / sum(raw_cpu.values()):.2f}"
+    )
     pulls = [
         ("snapshot_download with hf_xet, resolve advertises Xet (CAS + presigned xorb ranges)", pull_cas),
         ("snapshot_download with hf_xet, plain 302 to S3 (the default)", pull_302),
@@ -183,6 +201,12 @@ def main() -> None:
     for label, seconds in pulls:
         print(f"{label:<80}{seconds:7.2f} s {mb / seconds:8.1f} MB/s")
     print(f"ratio Xet download / 302 download (with hf_xet): {pull_cas / pull_302:.2f}")
+    print(
+        "  each pull (run order cas, 302, plain, plain, 302, cas): "
+        + "; ".join(
+            f"{key} " + ", ".join(f"{seconds:.2f} s" for seconds in pull_times[key]) for key in pull_times
+        )
+    )
     print(
         f"web server peak RSS (gunicorn, 2 workers x 4 threads, all processes): {peak_rss:.0f} MB overall; "
         f"during Xet push {xet_rss:.0f} MB, during LFS push {lfs_rss:.0f} MB; idle {idle_rss:.0f} MB"

@@ -230,9 +230,9 @@ REGISTRY_UPLOAD_RATE_PER_MINUTE = env_int("REGISTRY_UPLOAD_RATE_PER_MINUTE", 600
 REGISTRY_UPLOAD_SESSION_TTL = env_int("REGISTRY_UPLOAD_SESSION_TTL", 24 * 3600)
 # Xet (registry/xet/): lifetime in seconds of the Xet access tokens handed to hf_xet (it refreshes them).
 REGISTRY_XET_TOKEN_TTL = env_int("REGISTRY_XET_TOKEN_TTL", 3600)
-# Offer hf_xet downloads through the CAS on resolve (X-Xet-Hash); off: every client gets the 302 to S3
-# (measured by benchmarks/push_xet_1gib.py; see README "Pushing with the default client").
-REGISTRY_XET_DOWNLOADS = env_bool("REGISTRY_XET_DOWNLOADS", False)
+# Offer hf_xet downloads of files that came through Xet via the CAS on resolve (X-Xet-Hash), ~1.5x
+# faster than the 302 here (benchmarks/push_xet_1gib.py); off: every client gets the 302 to S3.
+REGISTRY_XET_DOWNLOADS = env_bool("REGISTRY_XET_DOWNLOADS", True)
 
 # --- signing and integrity (registry/services/signing.py, scrub.py; docs/signing.md) ----------
 # The registry's ECDSA P-256 private key (PEM). Unset: created on first use in the data folder.

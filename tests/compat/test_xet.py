@@ -128,7 +128,7 @@ def test_default_client_pushes_through_xet_and_both_clients_pull_identical_bytes
     assert Blob.objects.get(sha256=big.sha256).verified_at is not None  # rebuilt into the ordinary blob
     expected = {**folder_digests(tiny_model), "big/model.safetensors": big.sha256}
 
-    settings.REGISTRY_XET_DOWNLOADS = True  # resolve offers X-Xet-Hash: hf_xet reads through the CAS
+    assert settings.REGISTRY_XET_DOWNLOADS  # the default: resolve offers X-Xet-Hash, hf_xet reads the CAS
     with caplog.at_level(logging.DEBUG, logger="registry.xet.views"):
         with_xet = snapshot_download(
             "northwind/xet-model", endpoint=live_server.url, cache_dir=tmp_path / "a"
@@ -141,7 +141,7 @@ def test_default_client_pushes_through_xet_and_both_clients_pull_identical_bytes
     )
     # hf_xet asked the CAS (v2 first, answered 501, then v1): the bytes came from the xorbs.
     assert any("/xet-cas/v2/reconstructions/" in r.getMessage() for r in caplog.records)
-    settings.REGISTRY_XET_DOWNLOADS = False  # the default: the plain 302 for everyone
+    settings.REGISTRY_XET_DOWNLOADS = False  # switched off: the plain 302 for everyone
     monkeypatch.setattr(constants, "HF_HUB_DISABLE_XET", True)
     without_xet = snapshot_download("northwind/xet-model", endpoint=live_server.url, cache_dir=tmp_path / "b")
     assert _pulled(with_xet) == _pulled(without_xet) == expected

@@ -92,8 +92,8 @@ def resolve_file(request: HttpRequest, caller: Caller, namespace: str, name: str
 
 
 def _xet_headers(request: HttpRequest, repository, version: Version, sha256: str) -> dict[str, str]:
-    """With REGISTRY_XET_DOWNLOADS on, a file rebuilt from xorbs is offered to hf_xet through the
-    CAS (`X-Xet-Hash` + the read-token link); off (the default), every client follows the 302."""
+    """With REGISTRY_XET_DOWNLOADS on (the default), a file rebuilt from xorbs is offered to hf_xet
+    through the CAS (`X-Xet-Hash` + the read-token link); off, every client follows the 302."""
     if not settings.REGISTRY_XET_DOWNLOADS:
         return {}
     file_id = xet_services.file_id_for(sha256=sha256)
