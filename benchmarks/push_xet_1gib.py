@@ -10,8 +10,8 @@ Against a fresh embedded SeaweedFS and a gunicorn server of this project (2 work
     Xet costs in storage (xorbs kept for deduplication next to the rebuilt blob);
   - the CPU seconds each party (client, web server, S3 server) spent on each path: with both
     cores busy, wall time cannot fall below CPU time / cores;
-  - pulls of the Xet-pushed model: hf_xet through the CAS (REGISTRY_XET_DOWNLOADS on), and the
-    plain 302 to S3 with and without hf_xet (the default); each twice, in opposite orders, means.
+  - pulls of the Xet-pushed model: hf_xet through the CAS (the default), and the plain 302 to S3
+    (REGISTRY_XET_DOWNLOADS=false) with and without hf_xet; each twice, in opposite orders, means.
 Every file is fresh random data, so neither path can deduplicate.
 
     .venv/bin/python benchmarks/push_xet_1gib.py [--size-mib 1024]
@@ -140,12 +140,14 @@ def main() -> None:
             lfs_rss = rss.peak_total / 1e6
             weights.unlink()
             peak_rss = max(rss.stop(), xet_rss, lfs_rss)
-            # The same server with REGISTRY_XET_DOWNLOADS on: hf_xet reads through the CAS. The three
-            # pulls run twice, in opposite orders, each with a fresh HF_HOME (no cache can help).
-            (xet_port,) = free_ports(1)
-            xet_web = start_web(dict(env, REGISTRY_XET_DOWNLOADS="true"), xet_port)
+            # hf_xet reads through the CAS (the default); a second server with REGISTRY_XET_DOWNLOADS
+            # off answers the 302 to everyone. The three pulls run twice, in opposite orders, each
+            # with a fresh HF_HOME (no cache can help).
+            (plain_port,) = free_ports(1)
+            plain_web = start_web(dict(env, REGISTRY_XET_DOWNLOADS="false"), plain_port)
             pull_times: dict[str, list[float]] = {"cas": [], "302": [], "plain": []}
-            servers = {"cas": f"http://127.0.0.1:{xet_port}", "302": endpoint, "plain": endpoint}
+            plain_endpoint = f"http://127.0.0.1:{plain_port}"
+            servers = {"cas": endpoint, "302": plain_endpoint, "plain": plain_endpoint}
             try:
                 for number, name in enumerate(["cas", "302", "plain", "plain", "302", "cas"]):
                     home = str(tmp_path / f"hf-pull-{number}")
@@ -154,8 +156,8 @@ def main() -> None:
                         run_client(PULL, client, servers[name], token, "bench/xet", home + "-cache")
                     )
             finally:
-                xet_web.terminate()
-                xet_web.wait(30)
+                plain_web.terminate()
+                plain_web.wait(30)
             pull_cas, pull_302, pull_plain = (
                 statistics.mean(pull_times[key]) for key in ("cas", "302", "plain")
             )
@@ -194,8 +196,8 @@ def main() -> None:
         f"LFS / raw: {sum(lfs_cpu.values()) / sum(raw_cpu.values()):.2f}"
     )
     pulls = [
-        ("snapshot_download with hf_xet, resolve advertises Xet (CAS + presigned xorb ranges)", pull_cas),
-        ("snapshot_download with hf_xet, plain 302 to S3 (the default)", pull_302),
+        ("snapshot_download with hf_xet, the default: CAS + presigned xorb ranges", pull_cas),
+        ("snapshot_download with hf_xet, REGISTRY_XET_DOWNLOADS=false: plain 302 to S3", pull_302),
         ("snapshot_download with HF_HUB_DISABLE_XET=1, plain 302 to S3", pull_plain),
     ]
     for label, seconds in pulls:
