@@ -1,7 +1,7 @@
 """Read-side queries over evaluation results, for pages, APIs and the Hub card.
 
 Providers other apps look for (marketplace.selectors.evidence, registry.selectors):
-`headline_score_subquery`, `badges_for_version`, `model_index_results`.
+`headline_score_subquery`, `badges_for_version`, `model_index_results`, `prefetch_current_runs`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Expression, F, FloatField, OuterRef, Subquery
+from django.db.models import Expression, F, FloatField, OuterRef, Prefetch, Subquery, prefetch_related_objects
 from django.urls import reverse
 
 from evaluators.models import EvaluationRun
@@ -26,10 +26,23 @@ BENCHMARK_FOR_TASK = {
 LEADERBOARD_SIZE = 100
 
 
+PREFETCHED_RUNS = "prefetched_current_runs"
+
+
+def prefetch_current_runs(*, version: Version) -> None:
+    """Read the version's current runs and their metrics once for a page that shows them through
+    several providers (badges, model-index metrics): `current_runs` then uses this copy. Only for
+    read-only pages: a run recorded later is not seen through this instance."""
+    runs = EvaluationRun.objects.current().prefetch_related("metrics")
+    prefetch_related_objects([version], Prefetch("evaluation_runs", queryset=runs, to_attr=PREFETCHED_RUNS))
+
+
 def current_runs(version: Version) -> list[EvaluationRun]:
     """The version's current result per evaluator, in the configured evaluator order."""
     order = {name: n for n, name in enumerate(all_plugins())}
-    runs = list(version.evaluation_runs.current().prefetch_related("metrics"))
+    runs = getattr(version, PREFETCHED_RUNS, None)
+    if runs is None:
+        runs = list(version.evaluation_runs.current().prefetch_related("metrics"))
     return sorted(runs, key=lambda r: (order.get(r.evaluator, len(order)), r.evaluator))
 
 

@@ -8,6 +8,8 @@ Providers the pages look for (keyword-only, all optional):
   headline evaluation score, a float in [0, 1] where higher is better (NULL when not evaluated).
   `version_id` is an `OuterRef` to the version's id. Drives the catalog's score filter and sort
   and the leaderboards.
+- `evaluators.selectors.prefetch_current_runs(*, version)`: reads the version's evaluation results
+  once for a page that shows both its badges and its metrics.
 - `evaluators.selectors.badges_for_version(*, version)`: badges awarded to the version, each a
   mapping with `label`, `message`, `level` (gold/silver/bronze/none/fail), and optionally
   `evidence_url` and `stale`.
@@ -64,6 +66,13 @@ class Badge:
     level: str  # gold | silver | bronze | none | fail: the colour, chosen by the evaluator's rule
     evidence_url: str = ""  # where the measurement behind the badge is shown
     is_stale: bool = False  # measured by an older version of the evaluator
+
+
+def read_evaluations_once(version: Version) -> None:
+    """Badges and metrics then share one reading of the version's evaluation results."""
+    provider = _provider("evaluators.selectors", "prefetch_current_runs")
+    if provider is not None:
+        provider(version=version)
 
 
 def evaluation_badges(version: Version) -> list[Badge]:

@@ -91,6 +91,7 @@ def model_page(*, repository: ModelRepository, user, revision: str = "main") -> 
         or role is not None
         or (grant is not None and grant.status == AccessGrant.Status.APPROVED),
     )
+    evidence.read_evaluations_once(version)
     page.badges = evidence.evaluation_badges(version)
     page.metrics = evidence.evaluation_metrics(version)
     page.findings = evidence.compliance_findings(version)

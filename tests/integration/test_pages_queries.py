@@ -125,6 +125,46 @@ def test_model_page_queries_do_not_grow_with_files_versions_or_tags(client, djan
     assert large_count <= 20
 
 
+def test_model_page_reads_evaluation_results_once_for_badges_and_metrics(
+    client, django_assert_max_num_queries
+):
+    from evaluators.models import EvaluationRun, Metric
+
+    repository = make_listing(1, namespace="scored")[0]
+    version = repository.refs.get(name="main").version
+    for evaluator, score in (("domain-benchmark", 0.8123), ("retrieval", 0.55)):
+        run = EvaluationRun.objects.create(
+            version=version,
+            evaluator=evaluator,
+            evaluator_version="1",
+            status=EvaluationRun.Status.PASSED,
+            is_current=True,
+            headline_score=score,
+            badge_label=f"{evaluator} badge",
+            badge_message=f"{score}",
+            badge_level="gold",
+            finished_at=timezone.now(),
+        )
+        Metric.objects.create(
+            run=run, key="mc_accuracy" if evaluator == "domain-benchmark" else "mrr", value=score
+        )
+    cache.clear()
+    with django_assert_max_num_queries(50) as captured:
+        response = client.get(f"/scored/{repository.name}")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "domain-benchmark badge" in page and "retrieval badge" in page  # badges
+    assert "0.8123" in page  # the model-index metric, from the same reading
+    # (the family table's scores come from a subquery of another query, not counted here)
+    runs_read = [
+        q for q in captured.captured_queries if q["sql"].startswith('SELECT "evaluators_evaluationrun".')
+    ]
+    metrics_read = [
+        q for q in captured.captured_queries if q["sql"].startswith('SELECT "evaluators_metric".')
+    ]
+    assert len(runs_read) == len(metrics_read) == 1
+
+
 def test_compare_queries_do_not_grow_with_the_number_of_models(client, django_assert_max_num_queries):
     repositories = make_listing(4)
     ids = [f"bulk/{r.name}" for r in repositories]
