@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import requests
 from huggingface_hub import HfApi, constants, snapshot_download
-from huggingface_hub.errors import HfHubHTTPError
+from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
 from huggingface_hub.utils import disable_progress_bars
 from safetensors.numpy import save_file
 
@@ -269,6 +269,26 @@ def test_read_tokens_other_tenants_and_malformed_weights_are_refused(publisher, 
         stolen.status_code == 403 and "uploaded through Xet for another repository" in stolen.json()["error"]
     )
     assert _head("xetoutsider/theirs") is None
+
+    # Pulls of the private repository: hf_xet is offered the CAS (the default) and a member's read
+    # token gets the bytes through it; the outsider gets neither the file nor a Xet read token.
+    resolve = f"{live_server.url}/northwind/xet-private/resolve/main/model.safetensors"
+    offered = requests.head(resolve, headers={"Authorization": f"Bearer {read_raw}"}, timeout=30)
+    assert offered.headers["X-Xet-Hash"] == XetFile.objects.get(sha256=sha256).file_id
+    pulled = snapshot_download(
+        "northwind/xet-private", endpoint=live_server.url, token=read_raw, cache_dir=tmp_path / "pull"
+    )
+    assert _sha256(Path(pulled) / "model.safetensors") == sha256
+    with pytest.raises(RepositoryNotFoundError):
+        snapshot_download(
+            "northwind/xet-private", endpoint=live_server.url, token=outsider, cache_dir=tmp_path / "stranger"
+        )
+    hidden = requests.get(
+        f"{live_server.url}/api/models/northwind/xet-private/xet-read-token/main",
+        headers={"Authorization": f"Bearer {outsider}"},
+        timeout=30,
+    )
+    assert hidden.status_code == 404 and "X-Xet-Access-Token" not in hidden.headers
 
     # Malformed safetensors sent through Xet meet the same check as any upload.
     broken = tmp_path / "broken.safetensors"
