@@ -31,7 +31,7 @@ from registry.models import (
 from registry.models.repositories import Industry
 from registry.services import access, accounts, repositories, tokens, uploads
 
-from .base import CONTENT_SECURITY_POLICY
+from .base import CONTENT_SECURITY_POLICY, page
 
 TEMPLATES = "marketplace/portal/"
 
@@ -269,6 +269,7 @@ class RepositoryForm(forms.Form):
 
 
 @login_required
+@page
 def new_repository(request: HttpRequest) -> HttpResponse:
     publishers = _writable_publishers(request.user)
     if not publishers:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from registry.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from registry.hashing import secret_digest
 from registry.models import AuditEvent, EmailVerification, Invitation, Membership, Publisher
-from registry.services.repositories import ensure_publisher, split_repo_id
+from registry.services.repositories import RESERVED_NAMESPACES, ensure_publisher, new_namespace
 
 Role = Membership.Role
 EMAIL_SALT = "registry.email-verification"
@@ -25,7 +25,7 @@ EMAIL_TOKEN_AGE = 7 * 24 * 3600
 @transaction.atomic
 def sign_up(*, username: str, email: str, password: str, verify_url: str = "") -> AbstractBaseUser:
     """A new user with a personal namespace named after them (where they can publish at once)."""
-    split_repo_id(f"{username}/x")  # the username must be a valid namespace
+    new_namespace(username)  # the username names the user's namespace
     User = get_user_model()
     if (
         User.objects.filter(username__iexact=username).exists()
@@ -73,6 +73,13 @@ def personal_namespace(*, user: AbstractBaseUser) -> Publisher:
     """The user's own namespace (slug = username), created on first use; they own it."""
     publisher = Publisher.objects.filter(kind=Publisher.Kind.USER, user=user).first()
     if publisher is None:
+        name = user.get_username()
+        if name.lower() in RESERVED_NAMESPACES:
+            raise InvalidInput(
+                f"the user name {name!r} is reserved (/{name.lower()}/ is a path of this site), "
+                "so it has no namespace of its own; publish under an organisation "
+                "(create one in the portal: /portal/orgs/new)"
+            )
         try:
             with transaction.atomic():
                 publisher = Publisher.objects.create(

@@ -10,6 +10,16 @@ from registry.errors import Conflict, InvalidInput, RepositoryNotFound, Revision
 from registry.models import AuditEvent, Membership, ModelRepository, Publisher, Ref, Version
 from registry.models.publishers import name_validator
 
+# First path segments of the site's own routes (and of the Hub's datasets and spaces): a namespace
+# named like one would have its model pages and its downloads (/{namespace}/{name}/resolve/...)
+# answered by that route instead. tests/unit/test_reserved_namespaces.py keeps this list complete.
+RESERVED_NAMESPACES = frozenset(
+    {
+        "accounts", "admin", "api", "compare", "datasets", "evaluations", "healthz", "leaderboards",
+        "metrics", "models", "portal", "readyz", "signing-keys", "spaces", "static", "v1", "xet-cas",
+    }
+)  # fmt: skip
+
 
 def valid_name(value: str, what: str) -> str:
     try:
@@ -17,6 +27,17 @@ def valid_name(value: str, what: str) -> str:
     except ValidationError as exc:
         raise InvalidInput(f"{what} {value!r} is not valid: {exc.messages[0]}") from exc
     return value
+
+
+def new_namespace(slug: str) -> str:
+    """A valid name for a namespace about to be created (a user's or an organisation's)."""
+    valid_name(slug, "namespace")
+    if slug.lower() in RESERVED_NAMESPACES:
+        raise InvalidInput(
+            f"the name {slug!r} is reserved: /{slug.lower()}/ is a path of this site, so its models could "
+            "not be served; choose another name"
+        )
+    return slug
 
 
 def split_repo_id(repo_id: str) -> tuple[str, str]:
@@ -31,9 +52,12 @@ def ensure_publisher(
     *, slug: str, display_name: str = "", owner: AbstractBaseUser | None = None
 ) -> Publisher:
     """The organisation `slug`, created if missing, with `owner` as an owner member."""
-    publisher, created = Publisher.objects.get_or_create(
-        slug=valid_name(slug, "namespace"), defaults={"display_name": display_name or slug}
-    )
+    publisher = Publisher.objects.filter(slug=valid_name(slug, "namespace")).first()
+    created = publisher is None
+    if created:
+        publisher, created = Publisher.objects.get_or_create(
+            slug=new_namespace(slug), defaults={"display_name": display_name or slug}
+        )
     if owner is not None:
         Membership.objects.get_or_create(
             publisher=publisher, user=owner, defaults={"role": Membership.Role.OWNER}

@@ -225,3 +225,17 @@ def test_pushes_need_a_write_token_of_a_maintainer(live_server, push_folders):
     # Without an organisation the repository goes to the user's own namespace.
     url = HfApi(endpoint=live_server.url, token=outsider).create_repo("mine", private=True)
     assert str(url).endswith("/outsider/mine") and repository("outsider/mine").is_private
+
+
+def test_a_user_named_like_a_site_path_publishes_under_an_organisation(live_server, push_folders):
+    """`make run`'s local admin is named admin: /admin/... is the admin site, so a repository
+    admin/NAME could never be downloaded (resolve would answer the admin's log-in redirect)."""
+    admin, raw = user_with_token("admin", scope="write", member_of="northwind", role="owner")
+    api = HfApi(endpoint=live_server.url, token=raw)
+    with pytest.raises(HfHubHTTPError) as refused:
+        api.create_repo("mine")
+    assert refused.value.response.status_code == 400
+    assert "user name 'admin' is reserved" in str(refused.value) and "organisation" in str(refused.value)
+    api.create_repo("northwind/admins-model")
+    api.upload_folder(folder_path=str(push_folders["small"]), repo_id="northwind/admins-model")
+    assert _head("northwind/admins-model").is_published

@@ -6,6 +6,7 @@ Ctrl-C (or SIGTERM) stops everything it started, in reverse order.
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -21,6 +22,25 @@ from registry.storage.seaweed import SeaweedServer
 ADMIN_USERNAME = "admin"
 
 
+def check_web_port(port: int) -> None:
+    """Refuse, before starting anything, a web port that cannot be served: the web server's own
+    error comes only after storage, migrations and the demo, and does not say which port."""
+    if settings.S3_EMBEDDED and port == settings.S3_PORT:
+        raise CommandError(
+            f"PORT={port} is the embedded S3 server's port (S3_PORT); run with another PORT "
+            "(the default is 8000) or move S3 with S3_PORT"
+        )
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the web server binds
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise CommandError(
+                f"port {port} on 127.0.0.1 is in use ({exc.strerror}); stop what listens there "
+                "or run with another PORT, e.g. PORT=8080 make run"
+            ) from exc
+
+
 class Command(BaseCommand):
     help = "Run everything on one machine: SeaweedFS (unless S3_ENDPOINT_URL is set), worker, demo, web."
 
@@ -29,6 +49,7 @@ class Command(BaseCommand):
         parser.add_argument("--skip-demo", action="store_true", help="do not seed the demo catalog")
 
     def handle(self, *args, port, skip_demo, **opts):
+        check_web_port(port)
         self.children: list[tuple[str, subprocess.Popen]] = []
         self.seaweed: SeaweedServer | None = None
         stop = {"requested": False}
