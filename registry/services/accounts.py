@@ -15,7 +15,7 @@ from django.utils import timezone
 from registry.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from registry.hashing import secret_digest
 from registry.models import AuditEvent, EmailVerification, Invitation, Membership, Publisher
-from registry.services.repositories import RESERVED_NAMESPACES, ensure_publisher, new_namespace
+from registry.services.repositories import ensure_publisher, is_reserved, new_namespace
 
 Role = Membership.Role
 EMAIL_SALT = "registry.email-verification"
@@ -74,7 +74,7 @@ def personal_namespace(*, user: AbstractBaseUser) -> Publisher:
     publisher = Publisher.objects.filter(kind=Publisher.Kind.USER, user=user).first()
     if publisher is None:
         name = user.get_username()
-        if name.lower() in RESERVED_NAMESPACES:
+        if is_reserved(name):
             raise InvalidInput(
                 f"the user name {name!r} is reserved (/{name.lower()}/ is a path of this site), "
                 "so it has no namespace of its own; publish under an organisation "

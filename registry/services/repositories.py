@@ -29,10 +29,14 @@ def valid_name(value: str, what: str) -> str:
     return value
 
 
+def is_reserved(slug: str) -> bool:
+    return slug.lower() in RESERVED_NAMESPACES
+
+
 def new_namespace(slug: str) -> str:
     """A valid name for a namespace about to be created (a user's or an organisation's)."""
     valid_name(slug, "namespace")
-    if slug.lower() in RESERVED_NAMESPACES:
+    if is_reserved(slug):
         raise InvalidInput(
             f"the name {slug!r} is reserved: /{slug.lower()}/ is a path of this site, so its models could "
             "not be served; choose another name"
@@ -52,12 +56,11 @@ def ensure_publisher(
     *, slug: str, display_name: str = "", owner: AbstractBaseUser | None = None
 ) -> Publisher:
     """The organisation `slug`, created if missing, with `owner` as an owner member."""
-    publisher = Publisher.objects.filter(slug=valid_name(slug, "namespace")).first()
-    created = publisher is None
-    if created:
-        publisher, created = Publisher.objects.get_or_create(
-            slug=new_namespace(slug), defaults={"display_name": display_name or slug}
-        )
+    if not Publisher.objects.filter(slug=valid_name(slug, "namespace")).exists():
+        new_namespace(slug)  # only a new one is checked: an existing namespace stays reachable
+    publisher, created = Publisher.objects.get_or_create(
+        slug=slug, defaults={"display_name": display_name or slug}
+    )
     if owner is not None:
         Membership.objects.get_or_create(
             publisher=publisher, user=owner, defaults={"role": Membership.Role.OWNER}
