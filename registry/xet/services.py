@@ -26,13 +26,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from registry.errors import NotFound, PermissionDenied, RegistryError
-from registry.models import ApiToken, Blob, ModelRepository, VersionFile
+from registry.models import ApiToken, Blob, ModelRepository, Version, VersionFile
 from registry.services import access
 from registry.storage import blob_key, get_store
 
 from . import formats
 from .models import XetFile, XetFileXorb, Xorb
-from .tokens import Grant
+from .tokens import WRITE, Grant
 
 XORB_PREFIX = "xet/xorbs/"
 SPOOL_TTL = 3600.0  # seconds a local copy of a received xorb waits for its shard
@@ -376,13 +376,16 @@ def accept_shard(*, data: bytes, grant: Grant) -> ShardResult:
 
 
 def _readable_file(file_id: str, grant: Grant) -> XetFile:
+    """A file that a published version of the grant's repository holds; a write grant also reads
+    what it uploaded there. Drafts stay unreadable to readers, even to one who knows the file id."""
     for candidate in XetFile.objects.filter(file_id=file_id.lower()):
         if (
-            candidate.repository_id == grant.repository_id
-            or VersionFile.objects.filter(
-                version__repository_id=grant.repository_id, sha256=candidate.sha256
-            ).exists()
-        ):
+            grant.scope == WRITE and candidate.repository_id == grant.repository_id
+        ) or VersionFile.objects.filter(
+            version__repository_id=grant.repository_id,
+            version__status=Version.Status.PUBLISHED,
+            sha256=candidate.sha256,
+        ).exists():
             return candidate
     raise NotFound(f"no file {file_id} in this repository")
 

@@ -305,3 +305,18 @@ def test_read_tokens_other_tenants_and_malformed_weights_are_refused(publisher, 
     assert malformed.value.response.status_code == 422 and "model.safetensors" in str(malformed.value)
     assert XetFile.objects.filter(sha256=_sha256(broken)).exists()  # it did travel through Xet
     assert _head("northwind/xet-private").commit_id == head
+
+    # Through the CAS a read token reads what a published version holds, not what was only sent.
+    grant = requests.get(
+        f"{live_server.url}/api/models/northwind/xet-private/xet-read-token/main",
+        headers={"Authorization": f"Bearer {read_raw}"},
+        timeout=30,
+    ).json()
+    for path, expected in ((weights, 200), (broken, 404)):
+        file_id = XetFile.objects.get(sha256=_sha256(path)).file_id
+        answer = requests.get(
+            f"{grant['casUrl']}/v1/reconstructions/{file_id}",
+            headers={"Authorization": f"Bearer {grant['accessToken']}"},
+            timeout=30,
+        )
+        assert answer.status_code == expected, (path.name, answer.text)
