@@ -285,10 +285,9 @@ def repo_settings(request: HttpRequest, caller: Caller, namespace: str, name: st
     gated, visibility = body.get("gated"), body.get("visibility")
     if gated is None and visibility is None:
         raise InvalidInput('nothing to change: send "gated" (auto, manual or false) and/or "visibility"')
+    # The Hub's words for gating (false, not "none"); update_repository checks visibility values.
     if gated is not None and gated is not False and gated not in ("auto", "manual"):
         raise InvalidInput(f"gated must be 'auto', 'manual' or false, not {str(gated)[:20]!r}")
-    if visibility is not None and visibility not in ("public", "private"):
-        raise InvalidInput(f"visibility must be 'public' or 'private', not {str(visibility)[:20]!r}")
     repositories.update_repository(
         repository=repository,
         actor=user,

@@ -83,14 +83,11 @@ def personal_namespace(*, user: AbstractBaseUser) -> Publisher:
         try:
             with transaction.atomic():
                 publisher = Publisher.objects.create(
-                    slug=user.get_username(),
-                    display_name=user.get_username(),
-                    kind=Publisher.Kind.USER,
-                    user=user,
+                    slug=name, display_name=name, kind=Publisher.Kind.USER, user=user
                 )
         except IntegrityError:
             raise Conflict(
-                f"an organisation is already named {user.get_username()!r}; publish under an organisation"
+                f"an organisation is already named {name!r}; publish under an organisation"
             ) from None
     Membership.objects.get_or_create(publisher=publisher, user=user, defaults={"role": Role.OWNER})
     return publisher

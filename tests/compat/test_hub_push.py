@@ -230,7 +230,7 @@ def test_pushes_need_a_write_token_of_a_maintainer(live_server, push_folders):
 def test_a_user_named_like_a_site_path_publishes_under_an_organisation(live_server, push_folders):
     """`make run`'s local admin is named admin: /admin/... is the admin site, so a repository
     admin/NAME could never be downloaded (resolve would answer the admin's log-in redirect)."""
-    admin, raw = user_with_token("admin", scope="write", member_of="northwind", role="owner")
+    _, raw = user_with_token("admin", scope="write", member_of="northwind", role="owner")
     api = HfApi(endpoint=live_server.url, token=raw)
     with pytest.raises(HfHubHTTPError) as refused:
         api.create_repo("mine")
